@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using SessionBuddy.Contracts;
+
+namespace SessionBuddy.ServiceDefaults.Data;
+
+/// <summary>
+/// Writes integration events into <c>outbox_messages</c> inside the caller's transaction, so an
+/// event exists exactly when the change it describes was committed. Call <see cref="NotifyCommitted"/>
+/// after the commit to dispatch at once instead of at the next poll.
+/// </summary>
+public sealed class Outbox(OutboxSignal signal)
+{
+    internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
+
+    public async Task EnqueueAsync<TEvent>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TEvent integrationEvent, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO outbox_messages (id, message_type, payload) VALUES (@id, @type, @payload)", connection, transaction);
+        command.Parameters.AddWithValue("id", Guid.CreateVersion7());
+        command.Parameters.AddWithValue("type", typeof(TEvent).FullName!);
+        command.Parameters.AddWithValue("payload", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(integrationEvent, SerializerOptions));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public void NotifyCommitted() => signal.Notify();
+
+    /// <summary>Event types are resolved only from the Contracts assembly: the outbox publishes contracts, nothing else.</summary>
+    internal static Type? ResolveType(string messageType) => typeof(RequestRejected).Assembly.GetType(messageType);
+}
+
+/// <summary>Wakes the dispatcher in this process; other replicas find the rows on their next poll.</summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim _semaphore = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _semaphore.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled; the dispatcher will pick up every pending row in one pass.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        _semaphore.WaitAsync(timeout, cancellationToken);
+}

@@ -1,0 +1,58 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace SessionBuddy.ServiceDefaults.Data;
+
+public static class ServiceDatabaseExtensions
+{
+    /// <summary>
+    /// Registers the service's PostgreSQL database (connection string <c>ConnectionStrings:{connectionName}</c>),
+    /// its readiness check, the migrations embedded in <paramref name="migrationsAssembly"/> (applied at
+    /// start-up, before the bus starts), and the transactional outbox that dispatches its integration events.
+    /// Call it before <see cref="Messaging.ServiceBusExtensions.AddServiceBus"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDatabase(
+        this IHostApplicationBuilder builder, string connectionName, Assembly migrationsAssembly)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionName)
+            ?? throw new InvalidOperationException(
+                $"Missing connection string '{connectionName}': set ConnectionStrings__{connectionName} " +
+                "(e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=" + connectionName + ").");
+
+        builder.Services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
+            return dataSource.Build();
+        });
+        builder.Services.AddSingleton(new DatabaseMigrations(connectionName, migrationsAssembly));
+        builder.Services.AddHostedService<DatabaseMigrator>();
+
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<Outbox>();
+        builder.Services.AddHostedService<OutboxDispatcher>();
+
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(connectionName, HealthStatus.Unhealthy, ["ready", "db"]);
+        return builder;
+    }
+
+    private sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("database unreachable", ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using SessionBuddy.Contracts.Health;
+
+namespace SessionBuddy.ServiceDefaults.Messaging;
+
+public static class ServiceBusExtensions
+{
+    public const string ConnectionName = "messaging";
+
+    /// <summary>
+    /// MassTransit on RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI). Every consumer
+    /// gets a kebab-case queue shared by all replicas (competing consumers). When <paramref name="serviceName"/>
+    /// is given, the process also answers <see cref="CheckServiceHealth"/> on that service's health queue.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceBus(
+        this IHostApplicationBuilder builder, string? serviceName, Action<IBusRegistrationConfigurator> configure)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
+            ?? throw new InvalidOperationException(
+                $"Missing connection string '{ConnectionName}': set ConnectionStrings__{ConnectionName}=amqp://guest:guest@127.0.0.1:5672");
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure(bus);
+
+            if (serviceName is not null)
+            {
+                bus.AddConsumer<ServiceHealthConsumer>()
+                    .Endpoint(e => e.Name = ServiceNames.HealthQueue(serviceName));
+            }
+
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(new Uri(connectionString));
+                // Transient database trouble (failover, restart) is retried before a message is faulted.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Handle<NpgsqlException>(ex => ex.IsTransient);
+                    retry.Handle<TimeoutException>();
+                    retry.Intervals(100, 500, 1_000, 2_000);
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        if (serviceName is not null)
+        {
+            builder.Services.AddSingleton(new ServiceIdentity(serviceName));
+        }
+        return builder;
+    }
+}
+
+/// <summary>Which service this process is, as reported in health replies.</summary>
+public sealed record ServiceIdentity(string Name);

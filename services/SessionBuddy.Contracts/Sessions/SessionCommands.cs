@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace SessionBuddy.Contracts.Sessions;
+
+// Write commands carry an OperationId chosen by the caller and reused on every retry, so a
+// request redelivered after a crash, or retried after a timeout, is applied exactly once.
+
+public sealed record CreateSession(
+    Guid OperationId,
+    string Name,
+    string? Project,
+    string? WorkingDirectory,
+    JsonElement? Metadata);
+
+public sealed record GetSession(Guid SessionId);
+
+public sealed record UpdateSession(Guid SessionId, string? Name, string? Status, JsonElement? Metadata);
+
+public sealed record ListSessions(string? Project, string? Status, int Limit, string? Cursor);
+
+public sealed record DeleteSession(Guid SessionId);
+
+public sealed record AddMessage(Guid OperationId, Guid SessionId, string Role, string Content);
+
+public sealed record GetMessages(Guid SessionId, int Limit, string? Cursor);
