@@ -1,3 +1,4 @@
+using MassTransit;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;

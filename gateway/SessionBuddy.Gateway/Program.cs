@@ -1,0 +1,14 @@
+using SessionBuddy.Gateway.Extensions;
+using SessionBuddy.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapGatewayEndpoints();
+
+app.Run();
