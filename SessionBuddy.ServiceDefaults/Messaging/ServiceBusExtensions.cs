@@ -37,6 +37,8 @@ public static class ServiceBusExtensions
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(connectionString));
+                // Enough unacknowledged deliveries per consumer to keep database round trips overlapping.
+                rabbit.PrefetchCount = builder.Configuration.GetValue("Messaging:PrefetchCount", 32);
                 // Transient database trouble (failover, restart) is retried before a message is faulted.
                 rabbit.UseMessageRetry(retry =>
                 {
@@ -44,6 +46,7 @@ public static class ServiceBusExtensions
                     retry.Handle<TimeoutException>();
                     retry.Intervals(100, 500, 1_000, 2_000);
                 });
+                rabbit.UseConsumeFilter(typeof(RejectionFilter<>), context);
                 rabbit.ConfigureEndpoints(context);
             });
         });

@@ -1,4 +1,5 @@
 using MassTransit;
+using SessionBuddy.Analytics.Activity;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
@@ -9,6 +10,8 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<SessionActivityProjection>();
+
         builder.AddServiceDatabase("analyticsdb", typeof(Extensions).Assembly);
         builder.AddServiceBus(ServiceNames.Analytics, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }

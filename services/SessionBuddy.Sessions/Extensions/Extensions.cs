@@ -1,7 +1,10 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Extensions;
 
@@ -9,6 +12,14 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<SessionsOptions>()
+            .Bind(builder.Configuration.GetSection(SessionsOptions.SectionName))
+            .Validate(o => o.MaxMessageLength > 0, "Sessions:MaxMessageLength must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new SessionRules(sp.GetRequiredService<IOptions<SessionsOptions>>().Value));
+        builder.Services.AddSingleton<SessionWorkspaces>();
+        builder.Services.AddSingleton<SessionStore>();
+
         builder.AddServiceDatabase("sessionsdb", typeof(Extensions).Assembly);
         builder.AddServiceBus(ServiceNames.Sessions, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }

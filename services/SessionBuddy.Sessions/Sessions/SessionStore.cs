@@ -1,0 +1,297 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Workspaces;
+
+namespace SessionBuddy.Sessions.Sessions;
+
+/// <summary>
+/// Sessions and their messages in sessionsdb. Every write and the integration event describing
+/// it commit in one transaction (the outbox), and writes keyed by the caller's operation id are
+/// applied once however often they are delivered.
+/// </summary>
+public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, SessionWorkspaces workspaces)
+{
+    private const string SessionColumns =
+        "id, name, project, status, working_directory, workspace_dir, metadata::text, message_count, created_at, updated_at";
+
+    public async Task<SessionDetails> CreateAsync(
+        Guid operationId, string name, string? project, string? workingDirectory, string metadataJson, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (await FindByOperationAsync(connection, operationId, ct) is { } existing)
+        {
+            return existing;
+        }
+
+        var id = Guid.CreateVersion7();
+        var workspaceDir = workspaces.Create(id);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using var insert = new NpgsqlCommand(
+                $"""
+                INSERT INTO sessions (id, operation_id, name, project, status, working_directory, workspace_dir, metadata, created_at, updated_at)
+                VALUES (@id, @operation_id, @name, @project, @status, @working_directory, @workspace_dir, @metadata, now(), now())
+                ON CONFLICT (operation_id) DO NOTHING
+                RETURNING {SessionColumns}
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("id", id);
+            insert.Parameters.AddWithValue("operation_id", operationId);
+            insert.Parameters.AddWithValue("name", name);
+            insert.Parameters.AddWithValue("project", (object?)project ?? DBNull.Value);
+            insert.Parameters.AddWithValue("status", SessionStatuses.Created);
+            insert.Parameters.AddWithValue("working_directory", (object?)workingDirectory ?? DBNull.Value);
+            insert.Parameters.AddWithValue("workspace_dir", workspaceDir);
+            insert.Parameters.AddWithValue("metadata", NpgsqlDbType.Jsonb, metadataJson);
+
+            var created = await ReadSingleAsync(insert, ct);
+            if (created is null)
+            {
+                // A concurrent delivery of the same operation won the race.
+                await transaction.RollbackAsync(ct);
+                workspaces.Delete(id);
+                return (await FindByOperationAsync(connection, operationId, ct))!;
+            }
+
+            await outbox.EnqueueAsync(connection, transaction, new SessionCreated(created.Id, created.Name, created.Project, created.CreatedAt), ct);
+            await transaction.CommitAsync(ct);
+            outbox.NotifyCommitted();
+            return created;
+        }
+        catch
+        {
+            workspaces.Delete(id);
+            throw;
+        }
+    }
+
+    public async Task<SessionDetails> GetAsync(Guid sessionId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {SessionColumns} FROM sessions WHERE id = @id");
+        command.Parameters.AddWithValue("id", sessionId);
+        return await ReadSingleAsync(command, ct) ?? throw SessionNotFound(sessionId);
+    }
+
+    public async Task<SessionDetails> UpdateAsync(Guid sessionId, string? name, string? status, string? metadataJson, CancellationToken ct)
+    {
+        // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
+        await using var command = dataSource.CreateCommand(
+            $"""
+            UPDATE sessions SET
+                name = COALESCE(@name, name),
+                status = COALESCE(@status, status),
+                metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
+                updated_at = now()
+            WHERE id = @id
+            RETURNING {SessionColumns}
+            """);
+        command.Parameters.AddWithValue("id", sessionId);
+        command.Parameters.AddWithValue("name", NpgsqlDbType.Text, (object?)name ?? DBNull.Value);
+        command.Parameters.AddWithValue("status", NpgsqlDbType.Text, (object?)status ?? DBNull.Value);
+        command.Parameters.AddWithValue("metadata", NpgsqlDbType.Text, (object?)metadataJson ?? DBNull.Value);
+        return await ReadSingleAsync(command, ct) ?? throw SessionNotFound(sessionId);
+    }
+
+    public async Task<SessionPage> ListAsync(string? project, string? status, int limit, string? cursor, CancellationToken ct)
+    {
+        var after = PageCursor.ParseSession(cursor);
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT {SessionColumns} FROM sessions
+            WHERE (@project::text IS NULL OR project = @project)
+              AND (@status::text IS NULL OR status = @status)
+              AND (@after_created::timestamptz IS NULL OR (created_at, id) < (@after_created, @after_id))
+            ORDER BY created_at DESC, id DESC
+            LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
+        command.Parameters.AddWithValue("status", NpgsqlDbType.Text, (object?)status ?? DBNull.Value);
+        command.Parameters.AddWithValue("after_created", NpgsqlDbType.TimestampTz, after is { } a ? a.CreatedAt : DBNull.Value);
+        command.Parameters.AddWithValue("after_id", NpgsqlDbType.Uuid, after is { } b ? b.Id : Guid.Empty);
+        command.Parameters.AddWithValue("limit", limit + 1);
+
+        var sessions = await ReadAllAsync(command, ct);
+        string? next = null;
+        if (sessions.Count > limit)
+        {
+            sessions.RemoveAt(limit);
+            next = PageCursor.ForSession(sessions[^1].CreatedAt, sessions[^1].Id);
+        }
+        return new SessionPage(sessions, next);
+    }
+
+    public async Task<SessionDeletion> DeleteAsync(Guid sessionId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var delete = new NpgsqlCommand("DELETE FROM sessions WHERE id = @id RETURNING message_count", connection, transaction);
+        delete.Parameters.AddWithValue("id", sessionId);
+        if (await delete.ExecuteScalarAsync(ct) is not long messageCount)
+        {
+            throw SessionNotFound(sessionId);
+        }
+
+        await outbox.EnqueueAsync(connection, transaction, new SessionDeleted(sessionId, DateTimeOffset.UtcNow), ct);
+        await transaction.CommitAsync(ct);
+        outbox.NotifyCommitted();
+
+        // After commit: a crash here leaves an orphaned directory, never a session without its files.
+        workspaces.Delete(sessionId);
+        return new SessionDeletion(sessionId, true, messageCount);
+    }
+
+    public async Task<MessageDetails> AddMessageAsync(Guid operationId, Guid sessionId, string role, string content, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (await FindMessageByOperationAsync(connection, operationId, ct) is { } existing)
+        {
+            return existing;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // Taking the next sequence number locks the session row, so messages of one session are strictly ordered.
+        await using var next = new NpgsqlCommand(
+            "UPDATE sessions SET message_count = message_count + 1, updated_at = now() WHERE id = @id RETURNING message_count",
+            connection, transaction);
+        next.Parameters.AddWithValue("id", sessionId);
+        if (await next.ExecuteScalarAsync(ct) is not long sequence)
+        {
+            throw SessionNotFound(sessionId);
+        }
+
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO messages (id, operation_id, session_id, sequence, role, content, created_at)
+            VALUES (@id, @operation_id, @session_id, @sequence, @role, @content, now())
+            RETURNING id, session_id, sequence, role, content, created_at
+            """, connection, transaction);
+        insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
+        insert.Parameters.AddWithValue("operation_id", operationId);
+        insert.Parameters.AddWithValue("session_id", sessionId);
+        insert.Parameters.AddWithValue("sequence", sequence);
+        insert.Parameters.AddWithValue("role", role);
+        insert.Parameters.AddWithValue("content", content);
+
+        MessageDetails message;
+        try
+        {
+            message = (await ReadMessagesAsync(insert, ct))[0];
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "messages_operation_id_key")
+        {
+            // The same operation was applied concurrently (a retry racing a redelivery).
+            await transaction.RollbackAsync(ct);
+            return (await FindMessageByOperationAsync(connection, operationId, ct))!;
+        }
+
+        await outbox.EnqueueAsync(connection, transaction,
+            new MessageAdded(sessionId, message.Id, role, content.Length, message.CreatedAt), ct);
+        await transaction.CommitAsync(ct);
+        outbox.NotifyCommitted();
+        return message;
+    }
+
+    public async Task<MessagePage> GetMessagesAsync(Guid sessionId, int limit, string? cursor, CancellationToken ct)
+    {
+        var after = PageCursor.ParseMessage(cursor) ?? 0;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var exists = new NpgsqlCommand("SELECT 1 FROM sessions WHERE id = @id", connection))
+        {
+            exists.Parameters.AddWithValue("id", sessionId);
+            if (await exists.ExecuteScalarAsync(ct) is null)
+            {
+                throw SessionNotFound(sessionId);
+            }
+        }
+
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT id, session_id, sequence, role, content, created_at FROM messages
+            WHERE session_id = @session_id AND sequence > @after
+            ORDER BY sequence
+            LIMIT @limit
+            """, connection);
+        command.Parameters.AddWithValue("session_id", sessionId);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("limit", limit + 1);
+        var messages = await ReadMessagesAsync(command, ct);
+        string? nextCursor = null;
+        if (messages.Count > limit)
+        {
+            messages.RemoveAt(limit);
+            nextCursor = PageCursor.ForMessage(messages[^1].Sequence);
+        }
+        return new MessagePage(sessionId, messages, nextCursor);
+    }
+
+    private static async Task<SessionDetails?> FindByOperationAsync(NpgsqlConnection connection, Guid operationId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {SessionColumns} FROM sessions WHERE operation_id = @operation_id", connection);
+        command.Parameters.AddWithValue("operation_id", operationId);
+        return await ReadSingleAsync(command, ct);
+    }
+
+    private static async Task<MessageDetails?> FindMessageByOperationAsync(NpgsqlConnection connection, Guid operationId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT id, session_id, sequence, role, content, created_at FROM messages WHERE operation_id = @operation_id", connection);
+        command.Parameters.AddWithValue("operation_id", operationId);
+        var found = await ReadMessagesAsync(command, ct);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    private static async Task<SessionDetails?> ReadSingleAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var rows = await ReadAllAsync(command, ct);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var rows = new List<SessionDetails>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var workspaceDir = reader.GetString(5);
+            rows.Add(new SessionDetails(
+                Id: reader.GetGuid(0),
+                Name: reader.GetString(1),
+                Project: reader.IsDBNull(2) ? null : reader.GetString(2),
+                Status: reader.GetString(3),
+                WorkingDirectory: reader.IsDBNull(4) ? null : reader.GetString(4),
+                WorkspaceDir: workspaceDir,
+                OutputDir: SessionWorkspaces.OutputDir(workspaceDir),
+                Metadata: ParseJson(reader.GetString(6)),
+                MessageCount: reader.GetInt64(7),
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(8),
+                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(9)));
+        }
+        return rows;
+    }
+
+    private static async Task<List<MessageDetails>> ReadMessagesAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var rows = new List<MessageDetails>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new MessageDetails(
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+        return rows;
+    }
+
+    private static JsonElement ParseJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    private static RequestRejectedException SessionNotFound(Guid sessionId) =>
+        RequestRejectedException.NotFound("session_id", $"no session with id {sessionId}");
+}
