@@ -1,15 +1,67 @@
 using MassTransit;
+using Microsoft.Extensions.AI;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Reflections;
+using SessionBuddy.Memory.Search;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.Extensions;
 
-internal static class Extensions
+public static class Extensions
 {
+    public const string DatabaseName = "memorydb";
+
+    // pgvector's HNSW index accepts at most 2,000 dimensions.
+    private const int MaxIndexedDimensions = 2_000;
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddServiceDatabase("memorydb", typeof(Extensions).Assembly);
+        builder.AddServiceDatabase(DatabaseName, typeof(Extensions).Assembly);
+        builder.Services.AddReflections(builder.Configuration);
+        // Registered after the migrator and before the bus: the column exists before any consumer runs.
+        builder.Services.AddHostedService<EmbeddingColumn>();
         builder.AddServiceBus(ServiceNames.Memory, bus => bus.AddConsumers(typeof(Extensions).Assembly));
+    }
+
+    /// <summary>
+    /// Reflection storage and search on the registered <c>NpgsqlDataSource</c>, with Ollama embeddings when
+    /// <c>ConnectionStrings:ollama</c> is set and the built-in embedder otherwise.
+    /// </summary>
+    public static IServiceCollection AddReflections(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(MemoryOptions.SectionName).Get<MemoryOptions>() ?? new MemoryOptions();
+        var ollama = configuration.GetConnectionString(OllamaConnection.ConnectionName) is { Length: > 0 } connectionString
+            ? OllamaConnection.Parse(connectionString)
+            : null;
+
+        var dimensions = options.EmbeddingDimensions ?? (ollama is null ? 384 : 768);
+        if (dimensions is < 1 or > MaxIndexedDimensions)
+        {
+            throw new InvalidOperationException($"Memory:EmbeddingDimensions must be between 1 and {MaxIndexedDimensions}, got {dimensions}.");
+        }
+        options.EmbeddingDimensions = dimensions;
+        services.AddSingleton(options);
+
+        if (ollama is null)
+        {
+            services.AddSingleton(new EmbeddingSettings("local", LocalEmbedder.ModelId, dimensions));
+            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new LocalEmbedder(dimensions));
+        }
+        else
+        {
+            services.AddSingleton(ollama);
+            services.AddSingleton(new EmbeddingSettings("ollama", ollama.Model, dimensions));
+            services.AddHttpClient<OllamaEmbedder>(http => http.Timeout = TimeSpan.FromSeconds(30));
+            services.AddTransient<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<OllamaEmbedder>());
+        }
+
+        services.AddTransient<ReflectionEmbedder>();
+        services.AddSingleton<ReflectionStore>();
+        services.AddSingleton<Bm25Ranking>();
+        services.AddSingleton<VectorRanking>();
+        services.AddTransient<ReflectionSearch>();
+        return services;
     }
 }

@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace SessionBuddy.Memory.Reflections;
+
+/// <summary>A validated reflection about to be stored.</summary>
+public sealed record NewReflection(
+    Guid OperationId,
+    string Content,
+    IReadOnlyList<string> Tags,
+    string? Project,
+    string? SessionId,
+    JsonElement? Metadata)
+{
+    /// <summary>Identity for de-duplication within a project: the exact content.</summary>
+    public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Content)));
+}
+
+/// <summary>What storing one reflection did: <see cref="Deduplicated"/> when the project already had this content.</summary>
+public sealed record StoreOutcome(Guid Id, bool Deduplicated, bool Embedded, DateTimeOffset CreatedAt);
+
+/// <summary>A stored reflection as search results show it.</summary>
+public sealed record StoredReflection(
+    Guid Id,
+    string? Project,
+    string Content,
+    IReadOnlyList<string> Tags,
+    string? SessionId,
+    JsonElement Metadata,
+    DateTimeOffset CreatedAt);

@@ -1,0 +1,74 @@
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Reflections;
+
+namespace SessionBuddy.Memory.Search;
+
+/// <summary>A validated search.</summary>
+public sealed record ReflectionQuery(string Text, int Limit, double? MinScore, string Mode, SearchFilter Filter);
+
+/// <summary>
+/// Runs a search in the requested mode: keyword (BM25), semantic (HNSW) or hybrid (both, fused by
+/// weighted RRF). Without embeddings a semantic or hybrid search answers by keyword with a warning.
+/// </summary>
+public sealed class ReflectionSearch(
+    Bm25Ranking keyword, VectorRanking semantic, ReflectionEmbedder embedder, ReflectionStore store, MemoryOptions options)
+{
+    // Each path contributes this many candidates to fusion (at least the requested limit).
+    private const int FusionDepth = 50;
+
+    public async Task<ReflectionSearchResults> SearchAsync(ReflectionQuery query, CancellationToken cancellationToken)
+    {
+        var warnings = new List<string>();
+        var mode = query.Mode;
+
+        float[]? vector = null;
+        if (mode is SearchModes.Semantic or SearchModes.Hybrid)
+        {
+            var embedded = await embedder.EmbedAsync([query.Text], cancellationToken);
+            if (embedded.Vectors is { } vectors)
+            {
+                vector = vectors[0];
+            }
+            else
+            {
+                warnings.Add($"{embedded.Warning}; answered by keyword search instead of {mode}");
+                mode = SearchModes.Keyword;
+            }
+        }
+
+        IReadOnlyList<FusedId> ranked = mode switch
+        {
+            SearchModes.Keyword => (await keyword.RankAsync(query.Text, query.Filter, query.Limit, cancellationToken))
+                .Select(r => new FusedId(r.Id, r.Score, MatchSources.Keyword, null, r.Score)).ToList(),
+            SearchModes.Semantic => (await semantic.RankAsync(vector!, query.Filter, query.Limit, cancellationToken))
+                .Select(r => new FusedId(r.Id, r.Score, MatchSources.Semantic, r.Score, null)).ToList(),
+            _ => await HybridAsync(query, vector!, cancellationToken),
+        };
+
+        var hits = ranked
+            .Where(r => query.MinScore is not { } min || r.Score >= min)
+            .Take(query.Limit)
+            .ToList();
+        var stored = await store.LoadAsync(hits.Select(h => h.Id).ToList(), cancellationToken);
+        var results = hits
+            .Where(h => stored.ContainsKey(h.Id)) // deleted between ranking and loading
+            .Select(h =>
+            {
+                var r = stored[h.Id];
+                return new ReflectionMatch(
+                    r.Id, r.Content, h.Score, h.MatchedBy, h.SemanticScore, h.KeywordScore, r.Tags, r.Project, r.SessionId, r.Metadata, r.CreatedAt);
+            })
+            .ToList();
+        return new ReflectionSearchResults(results, mode, warnings);
+    }
+
+    private async Task<IReadOnlyList<FusedId>> HybridAsync(ReflectionQuery query, float[] vector, CancellationToken cancellationToken)
+    {
+        var depth = Math.Max(FusionDepth, query.Limit);
+        var keywordTask = keyword.RankAsync(query.Text, query.Filter, depth, cancellationToken);
+        var semanticTask = semantic.RankAsync(vector, query.Filter, depth, cancellationToken);
+        await Task.WhenAll(keywordTask, semanticTask);
+        return RankFusion.Fuse(await keywordTask, await semanticTask, options.KeywordWeight, options.SemanticWeight);
+    }
+}

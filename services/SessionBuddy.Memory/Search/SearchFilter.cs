@@ -1,0 +1,48 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace SessionBuddy.Memory.Search;
+
+/// <summary>
+/// Which reflections a search may return. Applied in SQL by every ranking path, so a project-scoped
+/// search never sees another project's rows.
+/// </summary>
+public sealed record SearchFilter(
+    string? Project = null,
+    IReadOnlyList<string>? Tags = null,
+    bool MatchAllTags = false,
+    DateTimeOffset? Since = null,
+    DateTimeOffset? Until = null,
+    string? SessionId = null)
+{
+    public static readonly SearchFilter None = new();
+
+    /// <summary>
+    /// The predicate on alias <c>r</c>. Unset parameters are NULL; each statement is planned with its
+    /// values, so the unused branches fold away and the indexes for the set ones are usable.
+    /// </summary>
+    public const string Sql =
+        """
+        (@project::text IS NULL OR r.project = @project)
+        AND (@tags::text[] IS NULL OR (@all_tags AND r.tags @> @tags) OR (NOT @all_tags AND r.tags && @tags))
+        AND (@since::timestamptz IS NULL OR r.created_at >= @since)
+        AND (@until::timestamptz IS NULL OR r.created_at < @until)
+        AND (@session_id::text IS NULL OR r.session_id = @session_id)
+        """;
+
+    public void AddParameters(NpgsqlParameterCollection parameters)
+    {
+        parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Text) { Value = (object?)Project ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        {
+            Value = Tags is { Count: > 0 } ? Tags.ToArray() : DBNull.Value,
+        });
+        parameters.AddWithValue("all_tags", MatchAllTags);
+        parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = Since is { } s ? s.ToUniversalTime() : DBNull.Value });
+        parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = Until is { } u ? u.ToUniversalTime() : DBNull.Value });
+        parameters.Add(new NpgsqlParameter("session_id", NpgsqlDbType.Text) { Value = (object?)SessionId ?? DBNull.Value });
+    }
+}
+
+/// <summary>One ranked candidate from one search path.</summary>
+public readonly record struct RankedId(Guid Id, double Score);

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Extensions;
+using SessionBuddy.ServiceDefaults.Data;
+
+namespace SessionBuddy.Memory.Tests;
+
+/// <summary>
+/// A fresh, migrated memorydb per test class, with the Memory services wired as the service wires them.
+/// </summary>
+public sealed class MemoryDatabase : IAsyncDisposable
+{
+    private MemoryDatabase(ServiceProvider services, NpgsqlDataSource dataSource)
+    {
+        Services = services;
+        DataSource = dataSource;
+    }
+
+    public ServiceProvider Services { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public static async Task<MemoryDatabase> CreateAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Memory:EmbeddingDimensions"] = "256" })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
+            .Build();
+
+        var collection = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(new NpgsqlDataSourceBuilder(connectionString).Build())
+            .AddReflections(configuration);
+        configure?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+
+        var migrator = new DatabaseMigrator(
+            dataSource, new DatabaseMigrations(Extensions.Extensions.DatabaseName, typeof(EmbeddingColumn).Assembly), NullLogger<DatabaseMigrator>.Instance);
+        await migrator.StartAsync(CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<EmbeddingColumn>(services).StartAsync(CancellationToken.None);
+        return new MemoryDatabase(services, dataSource);
+    }
+
+    public async Task<long> CountAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    public async ValueTask DisposeAsync() => await Services.DisposeAsync();
+}
