@@ -1,0 +1,305 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using SessionBuddy.AppHost.Model;
+
+namespace SessionBuddy.AppHost.Hosting;
+
+/// <summary>
+/// Runs the resource model on this machine: PostgreSQL and RabbitMQ from local binaries (or existing
+/// servers), the databases, then every project with Aspire-style environment, and stops it all in
+/// reverse order. Shared by the AppHost and the test fixtures, so tests exercise the real start-up.
+/// </summary>
+public sealed partial class Orchestrator : IAsyncDisposable
+{
+    private readonly AppHostOptions _options;
+    private readonly ParameterStore _parameters;
+    private readonly Dictionary<string, ProjectProcess> _projects = [];
+    private readonly string _dotnet;
+    private readonly int _postgresPort;
+    private readonly int _rabbitPort;
+    private PostgresServer? _postgres;
+    private RabbitMqServer? _rabbit;
+    private bool _holdsLock;
+
+    public Orchestrator(ResourceModel model, AppHostOptions options)
+    {
+        Model = model;
+        _options = options;
+        DataDirectory = Path.GetFullPath(options.DataDirectory);
+        _parameters = new ParameterStore(DataDirectory);
+        _dotnet = PrerequisiteCheck.DotnetHost() ?? "dotnet";
+        _postgresPort = options.PostgresPort == 0 ? FreePort.Allocate() : options.PostgresPort;
+        _rabbitPort = options.RabbitMqPort == 0 ? FreePort.Allocate() : options.RabbitMqPort;
+        foreach (var project in model.OfType<ProjectResource>())
+        {
+            var port = project.Name == SessionBuddyResources.Gateway && options.GatewayPort != 0 ? options.GatewayPort : FreePort.Allocate();
+            _projects[project.Name] = new ProjectProcess(project, port);
+        }
+    }
+
+    public ResourceModel Model { get; }
+
+    public string DataDirectory { get; }
+
+    public string LogDirectory => Path.Combine(DataDirectory, "logs");
+
+    public PostgresServer Postgres => _postgres ?? throw new InvalidOperationException("PostgreSQL is not started.");
+
+    public RabbitMqServer RabbitMq => _rabbit ?? throw new InvalidOperationException("RabbitMQ is not started.");
+
+    public IReadOnlyDictionary<string, ProjectProcess> Projects => _projects;
+
+    public Uri Endpoint(string project) => Process(project).Endpoint;
+
+    /// <summary>The physical database name behind a database resource (suffixed when the server is shared).</summary>
+    public string DatabaseName(string database) => database + _options.DatabaseSuffix;
+
+    /// <summary>Starts (or connects to) PostgreSQL and RabbitMQ in parallel and creates the databases.</summary>
+    public async Task StartInfrastructureAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(LogDirectory);
+        await ClaimDataDirectoryAsync();
+        await Task.WhenAll(StartPostgresAsync(cancellationToken), StartRabbitMqAsync(cancellationToken));
+        foreach (var database in Model.OfType<DatabaseResource>())
+        {
+            await Postgres.EnsureDatabaseAsync(DatabaseName(database.Name), cancellationToken);
+        }
+    }
+
+    private async Task StartPostgresAsync(CancellationToken cancellationToken)
+    {
+        _postgres = _options.ExternalPostgres is { } external
+            ? await PostgresServer.ConnectAsync(external, cancellationToken)
+            : await PostgresServer.StartAsync(new PostgresServerSettings(DataDirectory, _options.PostgresBinDirectory, _postgresPort,
+                _parameters.Get(SessionBuddyResources.PostgresPassword), DataDirectory, _options.Echo)
+            {
+                ExtraSettings = new Dictionary<string, string>(_options.PostgresSettings),
+            }, cancellationToken);
+    }
+
+    private async Task StartRabbitMqAsync(CancellationToken cancellationToken)
+    {
+        _rabbit = _options.ExternalRabbitMq is { } external
+            ? RabbitMqServer.Connect(new Uri(external))
+            : await RabbitMqServer.StartAsync(new RabbitMqServerSettings(DataDirectory, _options.RabbitMqServerPath, _rabbitPort,
+                _parameters.Get(SessionBuddyResources.RabbitMqPassword), DataDirectory, _options.Echo), cancellationToken);
+    }
+
+    /// <summary>Starts every project at once and waits until each answers /health with 200.</summary>
+    public async Task StartProjectsAsync(CancellationToken cancellationToken = default)
+    {
+        var gateway = Process(SessionBuddyResources.Gateway);
+        if (!PortIsFree(gateway.Port))
+        {
+            throw new ResourceStartException(SessionBuddyResources.Gateway,
+                $"cannot listen on port {gateway.Port}: it is in use (choose another with --gateway-port or SESSIONBUDDY_GATEWAY_PORT)", "(not started)");
+        }
+        foreach (var project in _projects.Values)
+        {
+            StartProcess(project);
+        }
+        var waits = _projects.Values.Select(p => p.WaitHealthyAsync(_options.StartupTimeout, cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(waits);
+        }
+        catch
+        {
+            // Report the first resource in model order that failed, not whichever finished first.
+            var failed = waits.FirstOrDefault(w => w.IsFaulted);
+            if (failed?.Exception?.InnerException is { } reason)
+            {
+                throw reason;
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Starts one resource again after it was stopped or killed, and waits until it is ready.</summary>
+    public async Task StartAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        switch (resource)
+        {
+            case SessionBuddyResources.Postgres:
+                await (_postgres?.DisposeAsync() ?? ValueTask.CompletedTask);
+                await StartPostgresAsync(cancellationToken);
+                break;
+            case SessionBuddyResources.Messaging:
+                await (_rabbit?.DisposeAsync() ?? ValueTask.CompletedTask);
+                await StartRabbitMqAsync(cancellationToken);
+                break;
+            default:
+                var project = Process(resource);
+                StartProcess(project);
+                await project.WaitHealthyAsync(_options.StartupTimeout, cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>Kills a resource's whole process tree at once, like a crash.</summary>
+    public async Task KillAsync(string resource)
+    {
+        switch (resource)
+        {
+            case SessionBuddyResources.Postgres:
+                Postgres.Process?.KillTree();
+                await (Postgres.Process?.WaitForExitAsync(TimeSpan.FromSeconds(10)) ?? Task.FromResult(true));
+                break;
+            case SessionBuddyResources.Messaging:
+                RabbitMq.Kill();
+                await (RabbitMq.Process?.WaitForExitAsync(TimeSpan.FromSeconds(10)) ?? Task.FromResult(true));
+                break;
+            default:
+                await Process(resource).KillAsync();
+                break;
+        }
+    }
+
+    /// <summary>Stops one project gracefully.</summary>
+    public Task StopAsync(string project) => Process(project).StopAsync();
+
+    /// <summary>The value of a connection-string resource as this run realises it.</summary>
+    public string ConnectionString(string resource) => Resolve($"{{{resource}.connectionString}}");
+
+    /// <summary>The environment a project gets: the model's entries resolved, plus what only a local run has.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentFor(ProjectResource project)
+    {
+        var env = project.Environment.ToDictionary(e => e.Key, e => Resolve(e.Value));
+        foreach (var (key, relative) in project.DataDirectoryEnvironment)
+        {
+            var path = Path.Combine(DataDirectory, relative);
+            Directory.CreateDirectory(path);
+            env[key] = path;
+        }
+        if (!string.IsNullOrWhiteSpace(_options.OtlpEndpoint))
+        {
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = _options.OtlpEndpoint;
+        }
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is null)
+        {
+            env["ASPNETCORE_ENVIRONMENT"] = "Development";
+        }
+        return env;
+    }
+
+    /// <summary>Replaces manifest expressions such as <c>{sessionsdb.connectionString}</c> with this run's values.</summary>
+    public string Resolve(string template) => Expression().Replace(template, m => ResolveReference(m.Groups[1].Value, m.Groups[2].Value));
+
+    private string ResolveReference(string name, string property) => (Model[name], property) switch
+    {
+        (ParameterResource p, "value") => _parameters.Get(p.Name, p.GeneratedMinLength),
+        (ConnectionStringResource, "connectionString" or "value") => _options.OllamaConnectionString ?? "",
+        (ContainerResource { Name: SessionBuddyResources.Postgres }, "connectionString") => Postgres.AdminConnectionString,
+        (ContainerResource { Name: SessionBuddyResources.Postgres }, "bindings.tcp.port") => Postgres.Port.ToString(),
+        (ContainerResource { Name: SessionBuddyResources.Messaging }, "connectionString") => RabbitMq.Uri.ToString(),
+        (ContainerResource { Name: SessionBuddyResources.Messaging }, "bindings.tcp.port") => RabbitMq.Uri.Port.ToString(),
+        (ContainerResource, "bindings.tcp.host") => "127.0.0.1",
+        (DatabaseResource d, "connectionString") => Postgres.ConnectionStringFor(DatabaseName(d.Name)),
+        (ProjectResource p, "bindings.http.url") => Process(p.Name).Endpoint.ToString().TrimEnd('/'),
+        (ProjectResource p, "bindings.http.host") => "127.0.0.1",
+        (ProjectResource p, "bindings.http.port" or "bindings.http.targetPort") => Process(p.Name).Port.ToString(),
+        _ => throw new InvalidOperationException($"Cannot resolve '{{{name}.{property}}}' in a local run."),
+    };
+
+    [GeneratedRegex(@"\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_.]+)\}")]
+    private static partial Regex Expression();
+
+    private void StartProcess(ProjectProcess project) =>
+        project.Start(_dotnet, EnvironmentFor(project.Resource), LogDirectory, DataDirectory, _options.Echo);
+
+    private ProjectProcess Process(string name) =>
+        _projects.TryGetValue(name, out var p) ? p
+        : throw new ArgumentException($"Unknown resource '{name}'. Known: {string.Join(", ", _projects.Keys.Append(SessionBuddyResources.Postgres).Append(SessionBuddyResources.Messaging))}.", nameof(name));
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One AppHost per data directory. Processes left by an AppHost that died without stopping them
+    /// (they carry this directory as their owner marker) are stopped first.
+    /// </summary>
+    private async Task ClaimDataDirectoryAsync()
+    {
+        var lockFile = Path.Combine(DataDirectory, "apphost.pid");
+        if (File.Exists(lockFile) && int.TryParse(await File.ReadAllTextAsync(lockFile), out var other)
+            && other != Environment.ProcessId && ProcessSweep.IsAlive(other)
+            && IsDotnetProcess(other))
+        {
+            throw new InvalidOperationException(
+                $"Another AppHost (pid {other}) is using the data directory {DataDirectory}; stop it or choose another with --data-dir.");
+        }
+        await File.WriteAllTextAsync(lockFile, Environment.ProcessId.ToString());
+        _holdsLock = true;
+
+        var leftovers = ProcessSweep.Find([$"{ChildProcess.OwnerVariable}={DataDirectory}"]);
+        if (leftovers.Count > 0)
+        {
+            _options.Echo?.Invoke($"[apphost] stopping {leftovers.Count} process(es) left by an earlier run: {string.Join(", ", leftovers)}");
+            await ProcessSweep.TerminateAsync(leftovers, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private static bool IsDotnetProcess(int pid)
+    {
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            return commandLine.Contains("dotnet", StringComparison.Ordinal) || commandLine.Contains("SessionBuddy", StringComparison.Ordinal)
+                || commandLine.Contains("testhost", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops everything this run started: projects first, then RabbitMQ and its epmd, then PostgreSQL.</summary>
+    public async Task StopAsync()
+    {
+        await Task.WhenAll(_projects.Values.Select(p => p.StopAsync()));
+        if (_rabbit is not null)
+        {
+            await _rabbit.StopAsync();
+        }
+        if (_postgres is not null)
+        {
+            await _postgres.StopAsync();
+        }
+        if (_holdsLock)
+        {
+            // Anything still carrying our marker (a grandchild a service spawned, an epmd from a killed node).
+            await ProcessSweep.TerminateAsync(ProcessSweep.Find([$"{ChildProcess.OwnerVariable}={DataDirectory}"]), TimeSpan.FromSeconds(5));
+            File.Delete(Path.Combine(DataDirectory, "apphost.pid"));
+            _holdsLock = false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        foreach (var project in _projects.Values)
+        {
+            project.Dispose();
+        }
+        if (_rabbit is not null)
+        {
+            await _rabbit.DisposeAsync();
+        }
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using SessionBuddy.AppHost;
+
+return await AppHostCommand.RunAsync(args);

@@ -1,0 +1,23 @@
+namespace SessionBuddy.Testing;
+
+/// <summary>How a fixture starts its servers. Defaults suit one fixture per test assembly.</summary>
+public sealed class FixtureOptions
+{
+    /// <summary>Superuser connection string of a running PostgreSQL to reuse (fresh, uniquely named databases are created on it).</summary>
+    public const string PostgresVariable = "SESSIONBUDDY_TEST_POSTGRES";
+
+    /// <summary>amqp:// URI of a running RabbitMQ to reuse.</summary>
+    public const string RabbitMqVariable = "SESSIONBUDDY_TEST_RABBITMQ";
+
+    public string? ExternalPostgres { get; set; } = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } v ? v : null;
+
+    public string? ExternalRabbitMq { get; set; } = Environment.GetEnvironmentVariable(RabbitMqVariable) is { Length: > 0 } v ? v : null;
+
+    /// <summary>Receives every child output line, prefixed with its resource name; null keeps output in the log files only.</summary>
+    public Action<string>? Echo { get; set; }
+
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Keep the temporary data directory (logs, databases) after disposal, for post-mortems.</summary>
+    public bool KeepDataDirectory { get; set; }
+}
