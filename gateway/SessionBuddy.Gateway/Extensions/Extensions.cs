@@ -1,16 +1,34 @@
+using SessionBuddy.Gateway.Mcp;
+using SessionBuddy.Gateway.Messaging;
+using SessionBuddy.Gateway.Tools;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Gateway.Extensions;
 
 internal static class Extensions
 {
-    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    public const int DefaultPort = 8678;
+
+    /// <summary>Every tool class the MCP endpoint exposes; one class per service area.</summary>
+    private static readonly Type[] ToolTypes = [typeof(HealthTools), typeof(SessionTools)];
+
+    public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
-        builder.AddServiceBus(serviceName: null, bus => { });
+        // ASPNETCORE_URLS (set by the AppHost or a deployment) wins; otherwise Gateway:Port on loopback.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{builder.Configuration.GetValue("Gateway:Port", DefaultPort)}");
+        }
+
+        builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
+        builder.Services.AddSingleton<ServiceRequests>();
+        builder.AddServiceBus(serviceName: null, _ => { });
+        builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes);
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
+        app.MapMcpEndpoint("/mcp");
         return app;
     }
 }

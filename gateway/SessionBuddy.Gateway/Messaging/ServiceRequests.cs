@@ -1,0 +1,61 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using SessionBuddy.Contracts;
+
+namespace SessionBuddy.Gateway.Messaging;
+
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>How long one attempt waits for a service's reply.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Attempts per tool call. Safe for writes: they carry an operation id the service de-duplicates on.</summary>
+    public int RequestAttempts { get; set; } = 3;
+}
+
+/// <summary>
+/// Sends a tool's request to the owning service over the bus and turns the reply into the tool's
+/// result, a <see cref="RequestRejected"/> into a tool error naming the argument, and silence into
+/// a retryable "unavailable" error after the configured attempts.
+/// </summary>
+public sealed partial class ServiceRequests(
+    IClientFactory clients, IOptions<GatewayOptions> options, ILogger<ServiceRequests> logger)
+{
+    public async Task<TResult> SendAsync<TRequest, TResult>(TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+        where TResult : class
+    {
+        var settings = options.Value;
+        var client = clients.CreateRequestClient<TRequest>(RequestTimeout.After(ms: (int)settings.RequestTimeout.TotalMilliseconds));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // The same request object (and so the same operation id) is sent on every attempt.
+                var response = await client.GetResponse<TResult, RequestRejected>(request, cancellationToken);
+                if (response.Is(out Response<TResult>? result))
+                {
+                    return result.Message;
+                }
+                response.Is(out Response<RequestRejected>? rejected);
+                throw new McpException(rejected!.Message.Message);
+            }
+            catch (RequestTimeoutException) when (attempt < settings.RequestAttempts)
+            {
+                LogRetrying(typeof(TRequest).Name, attempt);
+            }
+            catch (RequestTimeoutException)
+            {
+                throw new McpException(
+                    $"The service handling {typeof(TRequest).Name} did not answer within {settings.RequestTimeout.TotalSeconds:0}s " +
+                    $"({settings.RequestAttempts} attempts); it may be restarting. Retry the call.");
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "{Request} timed out (attempt {Attempt}); retrying with the same operation id")]
+    private partial void LogRetrying(string request, int attempt);
+}
