@@ -59,6 +59,7 @@ public sealed partial class Orchestrator : IAsyncDisposable
     public async Task StartInfrastructureAsync(CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(LogDirectory);
+        ServiceAccount.AllowTraversal(DataDirectory);
         await ClaimDataDirectoryAsync();
         await Task.WhenAll(StartPostgresAsync(cancellationToken), StartRabbitMqAsync(cancellationToken));
         foreach (var database in Model.OfType<DatabaseResource>())

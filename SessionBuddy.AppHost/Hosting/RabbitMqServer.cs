@@ -47,7 +47,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var distPort = FreePort.Allocate();
         // default_user/default_pass only apply when the node's database is first created.
         await File.WriteAllTextAsync(Path.Combine(etc, "rabbitmq.conf"),
-            $"listeners.tcp.default = {settings.Port}\ndefault_user = guest\ndefault_pass = {settings.Password}\n", cancellationToken);
+            $"listeners.tcp.default = 127.0.0.1:{settings.Port}\ndefault_user = guest\ndefault_pass = {settings.Password}\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(etc, "enabled_plugins"), "[].\n", cancellationToken);
         ServiceAccount.PrepareDirectories(User, root);
 
@@ -65,6 +65,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
             ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(etc, "enabled_plugins"),
             ["RABBITMQ_FEATURE_FLAGS_FILE"] = Path.Combine(mnesia, "feature_flags"),
             ["ERL_EPMD_PORT"] = epmdPort.ToString(),
+            // Loopback only: AMQP above, and here epmd and the distribution port.
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
         };
         var process = ChildProcess.Start(new ChildProcessSpec("messaging", settings.ServerPath, [], environment,
             Path.Combine(settings.DataDirectory, "logs", "messaging.log"), settings.Owner, settings.Echo)

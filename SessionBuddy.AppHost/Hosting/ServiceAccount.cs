@@ -37,4 +37,17 @@ public static class ServiceAccount
         }
     }
 
+    /// <summary>
+    /// The server accounts must reach their subdirectories, so a data directory created private
+    /// (mode 700, as temporary directories are) gets execute-only access for others.
+    /// </summary>
+    public static void AllowTraversal(string directory)
+    {
+        if (!IsRoot || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var mode = File.GetUnixFileMode(directory);
+        File.SetUnixFileMode(directory, mode | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+    }
 }
