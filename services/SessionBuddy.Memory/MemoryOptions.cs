@@ -19,11 +19,13 @@ public sealed class MemoryOptions
     public int HnswEfSearch { get; set; } = 100;
 
     /// <summary>
-    /// Weights of the two ranked lists in hybrid reciprocal rank fusion (k = 60). The built-in embedder
-    /// is weaker than BM25 on sentence-long queries, so keyword evidence counts more by default; with a
-    /// real embedding model set both to 1 for plain RRF.
+    /// Weights of the two ranked lists in hybrid reciprocal rank fusion (k = 60). Semantic defaults to 1
+    /// (plain RRF) with Ollama and to 0 with the built-in embedder: on SciFact the hashing embedder scores
+    /// nDCG@10 0.38 against BM25's 0.69, and every RRF weight tried (1 down to 0.02) lowered hybrid below
+    /// keyword. At 0, hybrid keeps the BM25 order and semantic matches only fill the list after it, so
+    /// fusion never hurts and still finds what shares no word with the query.
     /// </summary>
     public double KeywordWeight { get; set; } = 1.0;
 
-    public double SemanticWeight { get; set; } = 0.5;
+    public double? SemanticWeight { get; set; }
 }

@@ -42,6 +42,7 @@ public static class Extensions
             throw new InvalidOperationException($"Memory:EmbeddingDimensions must be between 1 and {MaxIndexedDimensions}, got {dimensions}.");
         }
         options.EmbeddingDimensions = dimensions;
+        options.SemanticWeight ??= ollama is null ? 0.0 : 1.0;
         services.AddSingleton(options);
 
         if (ollama is null)

@@ -18,6 +18,10 @@ CREATE TABLE reflections (
     -- One row per content and project, also for the global (null) project.
     CONSTRAINT reflections_project_content UNIQUE NULLS NOT DISTINCT (project, content_hash)
 );
+-- Keep rows of a few KB inline and uncompressed: BM25 scoring reads term_counts once per query
+-- term, and a compressed value would be decompressed on every read.
+ALTER TABLE reflections SET (toast_tuple_target = 8160);
+ALTER TABLE reflections ALTER COLUMN term_counts SET STORAGE MAIN;
 CREATE INDEX reflections_search_vector ON reflections USING gin (search_vector);
 CREATE INDEX reflections_project_created ON reflections (project, created_at);
 CREATE INDEX reflections_created ON reflections (created_at);

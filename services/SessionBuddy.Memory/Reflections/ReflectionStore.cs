@@ -15,7 +15,8 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
 {
     private const string InsertSql =
         """
-        WITH input AS (
+        WITH input AS MATERIALIZED (
+            -- Materialised so each content is analysed once, not once per reference.
             SELECT i.*, to_tsvector('english', i.content) AS analysed
             FROM unnest(@ids, @operation_ids, @projects, @contents, @hashes, @tags, @session_ids, @metadata)
                  WITH ORDINALITY AS i(id, operation_id, project, content, content_hash, tags, session_id, metadata, ord)

@@ -69,6 +69,6 @@ public sealed class ReflectionSearch(
         var keywordTask = keyword.RankAsync(query.Text, query.Filter, depth, cancellationToken);
         var semanticTask = semantic.RankAsync(vector, query.Filter, depth, cancellationToken);
         await Task.WhenAll(keywordTask, semanticTask);
-        return RankFusion.Fuse(await keywordTask, await semanticTask, options.KeywordWeight, options.SemanticWeight);
+        return RankFusion.Fuse(await keywordTask, await semanticTask, options.KeywordWeight, options.SemanticWeight ?? 1.0);
     }
 }

@@ -1,0 +1,17 @@
+using SessionBuddy.Bench;
+
+// One command per benchmark; each lives in its own file and registers here.
+IBenchCommand[] commands = [new SearchQualityCommand()];
+
+var command = args.Length > 0 ? commands.FirstOrDefault(c => c.Name == args[0]) : null;
+if (command is null)
+{
+    Console.Error.WriteLine("usage: SessionBuddy.Bench <command> [options]");
+    foreach (var c in commands)
+    {
+        Console.Error.WriteLine($"  {c.Name,-16} {c.Description}");
+    }
+    Console.Error.WriteLine($"PostgreSQL (with pgvector): --postgres \"Host=...;Username=...\" or {BenchDatabase.ServerVariable}.");
+    return 2;
+}
+return await command.RunAsync(args[1..]);
