@@ -1,23 +1,38 @@
-using Npgsql;
+using SessionBuddy.Testing;
 
 namespace SessionBuddy.Memory.Tests;
 
 /// <summary>
-/// Fresh databases on the PostgreSQL server named by MEMORY_TEST_POSTGRES (a server with pgvector).
-/// Stand-in until the shared InfrastructureFixture lands.
+/// One PostgreSQL + pgvector server for the whole test assembly (the shared InfrastructureFixture: a
+/// private server from local binaries, or the one named by SESSIONBUDDY_TEST_POSTGRES); every test class
+/// gets a fresh database on it.
 /// </summary>
-internal static class TestPostgres
+[SetUpFixture]
+public sealed class TestPostgres
 {
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static InfrastructureFixture? _fixture;
+
     public static async Task<string> CreateDatabaseAsync()
     {
-        var server = Environment.GetEnvironmentVariable("MEMORY_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("set MEMORY_TEST_POSTGRES=Host=127.0.0.1;Port=...;Username=postgres");
-        var name = "memory_test_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var dataSource = NpgsqlDataSource.Create(server))
-        await using (var command = dataSource.CreateCommand($"CREATE DATABASE {name}"))
+        await Gate.WaitAsync();
+        try
         {
-            await command.ExecuteNonQueryAsync();
+            _fixture ??= await InfrastructureFixture.CreateAsync();
         }
-        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        finally
+        {
+            Gate.Release();
+        }
+        return await _fixture.CreateDatabaseAsync("memory_test_" + Guid.NewGuid().ToString("N")[..12]);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServer()
+    {
+        if (_fixture is not null)
+        {
+            await _fixture.DisposeAsync();
+        }
     }
 }
