@@ -3,8 +3,8 @@ using SessionBuddy.Contracts;
 namespace SessionBuddy.ServiceDefaults.Messaging;
 
 /// <summary>
-/// Thrown by service code to refuse a request; <see cref="RejectionFilter{T}"/> turns it into a
-/// <see cref="RequestRejected"/> reply, so consumers stay linear and nothing half-done is committed.
+/// Thrown by service code to refuse a request; <see cref="RequestReplies.RespondWithAsync{TResult}"/> turns
+/// it into a <see cref="RequestRejected"/> reply, so consumers stay linear and nothing half-done is committed.
 /// </summary>
 public sealed class RequestRejectedException(RequestRejected rejection) : Exception(rejection.Message)
 {

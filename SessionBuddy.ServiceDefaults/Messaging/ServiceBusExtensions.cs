@@ -46,9 +46,17 @@ public static class ServiceBusExtensions
                     retry.Handle<TimeoutException>();
                     retry.Intervals(100, 500, 1_000, 2_000);
                 });
-                rabbit.UseConsumeFilter(typeof(RejectionFilter<>), context);
                 rabbit.ConfigureEndpoints(context);
             });
+        });
+
+        // Start-up waits until every receive endpoint is bound, so nothing published right after
+        // start-up (outbox rows, requests) can reach an exchange that has no queue bound yet.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(host =>
+        {
+            host.WaitUntilStarted = true;
+            host.StartTimeout = TimeSpan.FromSeconds(60);
+            host.StopTimeout = TimeSpan.FromSeconds(30);
         });
 
         if (serviceName is not null)

@@ -29,7 +29,7 @@ public sealed class MigrationTests
         }
 
         await using var db = NpgsqlDataSource.Create(connectionString);
-        await using var versions = db.CreateCommand("SELECT version FROM schema_migrations ORDER BY version");
+        await using var versions = db.CreateCommand("SELECT version FROM schema_migrations ORDER BY applied_at");
         var applied = new List<string>();
         await using (var reader = await versions.ExecuteReaderAsync())
         {

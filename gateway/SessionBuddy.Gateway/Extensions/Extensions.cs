@@ -1,6 +1,6 @@
+using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.Gateway.Messaging;
-using SessionBuddy.Gateway.Tools;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Gateway.Extensions;
@@ -9,8 +9,9 @@ internal static class Extensions
 {
     public const int DefaultPort = 8678;
 
-    /// <summary>Every tool class the MCP endpoint exposes; one class per service area.</summary>
-    private static readonly Type[] ToolTypes = [typeof(HealthTools), typeof(SessionTools)];
+    /// <summary>Every [McpServerToolType] class in this assembly (one per service area, in Tools/) is exposed.</summary>
+    private static readonly Type[] ToolTypes =
+        [.. typeof(Extensions).Assembly.GetTypes().Where(t => t.IsDefined(typeof(McpServerToolTypeAttribute), inherit: false))];
 
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {

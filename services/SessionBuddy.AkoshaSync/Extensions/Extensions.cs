@@ -9,7 +9,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddServiceDatabase("akoshasyncdb", typeof(Extensions).Assembly);
+        builder.AddServiceDatabase("akoshadb", typeof(Extensions).Assembly);
         builder.AddServiceBus(ServiceNames.AkoshaSync, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 }

@@ -1,21 +1,21 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Consumers;
 
 public sealed class CreateSessionConsumer(SessionStore store, SessionRules rules) : IConsumer<CreateSession>
 {
-    public async Task Consume(ConsumeContext<CreateSession> context)
+    public Task Consume(ConsumeContext<CreateSession> context) => context.RespondWithAsync(() =>
     {
         var request = context.Message;
-        var session = await store.CreateAsync(
+        return store.CreateAsync(
             request.OperationId,
             rules.Name(request.Name),
             SessionRules.Project(request.Project),
             string.IsNullOrWhiteSpace(request.WorkingDirectory) ? null : request.WorkingDirectory,
             SessionRules.Metadata(request.Metadata),
             context.CancellationToken);
-        await context.RespondAsync(session);
-    }
+    });
 }

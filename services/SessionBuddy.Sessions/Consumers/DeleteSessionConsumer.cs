@@ -1,11 +1,12 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Consumers;
 
 public sealed class DeleteSessionConsumer(SessionStore store) : IConsumer<DeleteSession>
 {
-    public async Task Consume(ConsumeContext<DeleteSession> context) =>
-        await context.RespondAsync(await store.DeleteAsync(context.Message.SessionId, context.CancellationToken));
+    public Task Consume(ConsumeContext<DeleteSession> context) =>
+        context.RespondWithAsync(() => store.DeleteAsync(context.Message.SessionId, context.CancellationToken));
 }

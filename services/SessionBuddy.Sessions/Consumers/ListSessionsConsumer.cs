@@ -1,20 +1,20 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Consumers;
 
 public sealed class ListSessionsConsumer(SessionStore store) : IConsumer<ListSessions>
 {
-    public async Task Consume(ConsumeContext<ListSessions> context)
+    public Task Consume(ConsumeContext<ListSessions> context) => context.RespondWithAsync(() =>
     {
         var request = context.Message;
-        var page = await store.ListAsync(
+        return store.ListAsync(
             SessionRules.Project(request.Project),
             request.Status is null ? null : SessionRules.Status(request.Status),
             SessionRules.Limit(request.Limit),
             request.Cursor,
             context.CancellationToken);
-        await context.RespondAsync(page);
-    }
+    });
 }

@@ -1,20 +1,20 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Consumers;
 
 public sealed class UpdateSessionConsumer(SessionStore store, SessionRules rules) : IConsumer<UpdateSession>
 {
-    public async Task Consume(ConsumeContext<UpdateSession> context)
+    public Task Consume(ConsumeContext<UpdateSession> context) => context.RespondWithAsync(() =>
     {
         var request = context.Message;
-        var session = await store.UpdateAsync(
+        return store.UpdateAsync(
             request.SessionId,
             request.Name is null ? null : rules.Name(request.Name),
             request.Status is null ? null : SessionRules.Status(request.Status),
             request.Metadata is null ? null : SessionRules.Metadata(request.Metadata),
             context.CancellationToken);
-        await context.RespondAsync(session);
-    }
+    });
 }
