@@ -1,0 +1,37 @@
+namespace SessionBuddy.Contracts.Workers;
+
+/// <summary>
+/// A worker task finished (whatever its outcome). Published by the WorkerPool service through its
+/// outbox; the Memory service stores it as a memory of category <c>worker_execution</c>, and
+/// AkoshaSync forwards it. <see cref="TaskId"/> identifies the execution; consumers de-duplicate on
+/// the message id.
+/// </summary>
+public sealed record WorkerTaskCompleted(
+    string WorkerId,
+    Guid TaskId,
+    string WorkerType,
+    string PromptOrCommand,
+    string Status,
+    string? Output,
+    string? Error,
+    int? ExitCode,
+    double DurationSeconds,
+    string? Repo,
+    DateTimeOffset Timestamp,
+    string? PoolId = null,
+    Guid? SessionId = null);
+
+public static class WorkerTaskStatuses
+{
+    public const string Pending = "pending";
+    public const string Starting = "starting";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Timeout = "timeout";
+    public const string Cancelled = "cancelled";
+
+    public static readonly IReadOnlyList<string> All = [Pending, Starting, Running, Completed, Failed, Timeout, Cancelled];
+
+    public static readonly IReadOnlyList<string> Final = [Completed, Failed, Timeout, Cancelled];
+}
