@@ -2,6 +2,9 @@ using MassTransit;
 using Microsoft.Extensions.AI;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Memories;
+using SessionBuddy.Memory.Optimization;
+using SessionBuddy.Memory.Patterns;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
 using SessionBuddy.ServiceDefaults.Data;
@@ -22,6 +25,7 @@ public static class Extensions
         builder.Services.AddReflections(builder.Configuration);
         // Registered after the migrator and before the bus: the column exists before any consumer runs.
         builder.Services.AddHostedService<EmbeddingColumn>();
+        builder.Services.AddHostedService<ScheduledOptimization>();
         builder.AddServiceBus(ServiceNames.Memory, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 
@@ -63,6 +67,25 @@ public static class Extensions
         services.AddSingleton<Bm25Ranking>();
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
+        services.AddMemories(configuration);
+        return services;
+    }
+
+    /// <summary>Generic memories, patterns, worker history and optimisation, on the reflection store and search.</summary>
+    public static IServiceCollection AddMemories(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(new MemoryCatalog(configuration.GetSection("Memory:ExtraCategories").Get<string[]>()));
+        var optimization = configuration.GetSection(OptimizationOptions.SectionName).Get<OptimizationOptions>() ?? new OptimizationOptions();
+        if (optimization.SimilarityThreshold is <= 0 or > 1)
+        {
+            throw new InvalidOperationException($"{OptimizationOptions.SectionName}:SimilarityThreshold must be in (0, 1], got {optimization.SimilarityThreshold}.");
+        }
+        services.AddSingleton(optimization);
+        services.AddSingleton<MemoryAccess>();
+        services.AddTransient<MemorySearch>();
+        services.AddTransient<PatternStore>();
+        services.AddTransient<MemoryOptimizer>();
+        services.AddTransient<MemoryHealthReader>();
         return services;
     }
 }
