@@ -261,7 +261,8 @@ public sealed class MemoryToolsTests
 
         var error = await _tools.CallErrorAsync(tool, arguments);
 
-        Assert.That(error, Does.StartWith(argument + ":"));
+        // The SDK prefixes service errors with "An error occurred invoking '<tool>': ".
+        Assert.That(error, Does.StartWith(argument + ":").Or.Contain($"': {argument}:"));
         Assert.That(await RowsAsync(), Is.EqualTo(rows), "nothing stored");
         Assert.That(await CountAsync("SELECT count(*) FROM patterns"), Is.EqualTo(patterns), "no pattern stored");
     }
