@@ -22,11 +22,14 @@ public sealed partial class MemoryOptimizer(
 
     private const string LastRunSql = "SELECT checked_until, finished_at FROM memory_optimization_runs ORDER BY finished_at DESC LIMIT 1";
 
+    // Each candidate's nearest neighbour in its project and category. Candidates: stored since the last
+    // run (@ids null), or the given ids (whose first neighbour was merged away meanwhile).
     private const string NeighboursSql =
         """
         WITH candidates AS MATERIALIZED (
             SELECT id, project, category, embedding, created_at FROM reflections
-            WHERE created_at > @since AND embedding IS NOT NULL AND NOT (category = ANY(@excluded))
+            WHERE embedding IS NOT NULL AND NOT (category = ANY(@excluded))
+              AND (CASE WHEN @ids::uuid[] IS NULL THEN created_at > @since ELSE id = ANY(@ids) END)
             ORDER BY created_at, id LIMIT @batch
         )
         SELECT c.id, c.created_at, n.id, n.similarity
@@ -129,36 +132,6 @@ public sealed partial class MemoryOptimizer(
             }
         }
 
-        var pairs = new List<(Guid Candidate, Guid Neighbour, double Similarity)>();
-        long checkedItems = 0;
-        var lastCreated = since;
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
-        {
-            // Exact order inside the index scan; filters (project, category) keep scanning instead of starving.
-            await using (var settings = new NpgsqlCommand(
-                "SELECT set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.ef_search', '100', true)", connection, transaction))
-            {
-                await settings.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await using var neighbours = new NpgsqlCommand(NeighboursSql, connection, transaction);
-            neighbours.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz)
-            {
-                Value = since == DateTimeOffset.MinValue ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc) : since.UtcDateTime,
-            });
-            neighbours.Parameters.AddWithValue("excluded", options.ExcludedCategories);
-            neighbours.Parameters.AddWithValue("batch", options.BatchSize);
-            await using var reader = await neighbours.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                checkedItems++;
-                lastCreated = reader.GetFieldValue<DateTimeOffset>(1);
-                if (!reader.IsDBNull(2) && reader.GetDouble(3) >= options.SimilarityThreshold)
-                {
-                    pairs.Add((reader.GetGuid(0), reader.GetGuid(2), reader.GetDouble(3)));
-                }
-            }
-        }
-
         // Merges interrupted between recording and deleting are finished first.
         var unfinished = new List<Guid>();
         await using (var interrupted = new NpgsqlCommand(UnfinishedMergesSql, connection))
@@ -174,13 +147,30 @@ public sealed partial class MemoryOptimizer(
             await store.DeleteAsync(id, cancellationToken);
         }
 
-        var merges = new List<MergedMemory>();
-        foreach (var (candidate, neighbour, similarity) in pairs)
+        var (pairs, checkedItems, lastCreated) = await FindPairsAsync(connection, since, null, cancellationToken);
+        if (lastCreated == DateTimeOffset.MinValue)
         {
-            if (await MergeAsync(connection, runId, candidate, neighbour, similarity, cancellationToken) is { } merged)
+            lastCreated = since;
+        }
+
+        // A candidate whose neighbour was merged away meanwhile looks for its next neighbour (a few rounds).
+        var merges = new List<MergedMemory>();
+        for (var round = 0; round < 3 && pairs.Count > 0; round++)
+        {
+            var retry = new List<Guid>();
+            foreach (var (candidate, neighbour, similarity) in pairs)
             {
-                merges.Add(merged);
+                switch (await MergeAsync(connection, runId, candidate, neighbour, similarity, cancellationToken))
+                {
+                    case { } merged:
+                        merges.Add(merged);
+                        break;
+                    case null when await ExistsAsync(connection, candidate, cancellationToken):
+                        retry.Add(candidate);
+                        break;
+                }
             }
+            pairs = retry.Count == 0 ? [] : (await FindPairsAsync(connection, since, retry, cancellationToken)).Pairs;
         }
 
         long stale;
@@ -207,6 +197,47 @@ public sealed partial class MemoryOptimizer(
         }
         LogRun(trigger, checkedItems, merges.Count, stale);
         return new MemoryOptimizationReport(runId, trigger, started, finished, checkedItems, merges.Count, merges, stale);
+    }
+
+    private async Task<(List<(Guid Candidate, Guid Neighbour, double Similarity)> Pairs, long Checked, DateTimeOffset LastCreated)> FindPairsAsync(
+        NpgsqlConnection connection, DateTimeOffset since, IReadOnlyList<Guid>? ids, CancellationToken cancellationToken)
+    {
+        var pairs = new List<(Guid, Guid, double)>();
+        long checkedItems = 0;
+        var lastCreated = DateTimeOffset.MinValue;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Exact order inside the index scan; filters (project, category) keep scanning instead of starving.
+        await using (var settings = new NpgsqlCommand(
+            "SELECT set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.ef_search', '100', true)", connection, transaction))
+        {
+            await settings.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var neighbours = new NpgsqlCommand(NeighboursSql, connection, transaction);
+        neighbours.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz)
+        {
+            Value = since == DateTimeOffset.MinValue ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc) : since.UtcDateTime,
+        });
+        neighbours.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = (object?)ids?.ToArray() ?? DBNull.Value });
+        neighbours.Parameters.AddWithValue("excluded", options.ExcludedCategories);
+        neighbours.Parameters.AddWithValue("batch", options.BatchSize);
+        await using var reader = await neighbours.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            checkedItems++;
+            lastCreated = reader.GetFieldValue<DateTimeOffset>(1);
+            if (!reader.IsDBNull(2) && reader.GetDouble(3) >= options.SimilarityThreshold)
+            {
+                pairs.Add((reader.GetGuid(0), reader.GetGuid(2), reader.GetDouble(3)));
+            }
+        }
+        return (pairs, checkedItems, lastCreated);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM reflections WHERE id = @id)", connection);
+        command.Parameters.AddWithValue("id", id);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Merges the newer of the two into the older, if both still exist.</summary>

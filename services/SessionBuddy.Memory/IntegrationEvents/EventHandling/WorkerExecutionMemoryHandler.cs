@@ -12,13 +12,14 @@ using SessionBuddy.ServiceDefaults.Data;
 namespace SessionBuddy.Memory.IntegrationEvents.EventHandling;
 
 /// <summary>
-/// Worker history: each finished worker task becomes a memory of category <c>worker_execution</c> whose
+/// Worker history (queue worker-execution-memory-handler, named apart from other services' WorkerTaskCompleted
+/// consumers so each service gets every event): each finished worker task becomes a memory of category <c>worker_execution</c> whose
 /// metadata carries the execution's facts, so worker_search_history can search and filter them.
 /// Idempotent twice over: the inbox row (taken first, committed last) makes a concurrent redelivery wait
 /// and then skip, and the message id as the store's operation id makes a retry after a crash between the
 /// store and the commit find the memory it already stored.
 /// </summary>
-public sealed class WorkerTaskCompletedHandler(NpgsqlDataSource dataSource, MemorySearch memories, MemoryOptions options)
+public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, MemorySearch memories, MemoryOptions options)
     : IConsumer<WorkerTaskCompleted>
 {
     public async Task Consume(ConsumeContext<WorkerTaskCompleted> context)
@@ -26,7 +27,7 @@ public sealed class WorkerTaskCompletedHandler(NpgsqlDataSource dataSource, Memo
         var messageId = context.MessageId ?? throw new InvalidOperationException("WorkerTaskCompleted without a message id");
         await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
-        if (!await Inbox.TryAcceptAsync(connection, transaction, messageId, nameof(WorkerTaskCompletedHandler), context.CancellationToken))
+        if (!await Inbox.TryAcceptAsync(connection, transaction, messageId, nameof(WorkerExecutionMemoryHandler), context.CancellationToken))
         {
             return;
         }
