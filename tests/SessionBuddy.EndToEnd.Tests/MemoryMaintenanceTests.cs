@@ -132,6 +132,9 @@ public sealed class MemoryMaintenanceTests
             Assert.That(health.GetProperty("last_run").GetProperty("run_id").GetString(), Is.EqualTo(report.GetProperty("run_id").GetString()));
         });
 
+        // The merged id answers where its content went.
+        Assert.That(await _tools.CallErrorAsync("delete_reflection", new { id = nearDuplicate }), Does.Contain("id:").And.Contain($"merged into {original}"));
+
         // Nothing new: a second run merges nothing and loses nothing.
         var second = await _tools.CallOkAsync("optimize_memories");
         Assert.That(second.GetProperty("merges").EnumerateArray().Where(m => m.GetProperty("project").GetString() == project), Is.Empty);

@@ -61,6 +61,22 @@ public sealed partial class MemoryAccess(NpgsqlDataSource dataSource, ILogger<Me
         return result;
     }
 
+    /// <summary>The item that absorbed <paramref name="id"/> in a near-duplicate merge, following chains of merges.</summary>
+    public async Task<Guid?> MergedIntoAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH RECURSIVE chain(id, depth) AS (
+                SELECT survivor_id, 1 FROM memory_merges WHERE merged_id = @id
+                UNION ALL
+                SELECT m.survivor_id, c.depth + 1 FROM memory_merges m JOIN chain c ON m.merged_id = c.id WHERE c.depth < 20
+            )
+            SELECT id FROM chain ORDER BY depth DESC LIMIT 1
+            """);
+        command.Parameters.AddWithValue("id", id);
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
     [LoggerMessage(LogLevel.Warning, "Could not record search hits of {Count} memories")]
     private partial void LogNotRecorded(int count, Exception exception);
 }
