@@ -2,9 +2,6 @@ using MassTransit;
 using Microsoft.Extensions.AI;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
-using SessionBuddy.Memory.Memories;
-using SessionBuddy.Memory.Optimization;
-using SessionBuddy.Memory.Patterns;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
 using SessionBuddy.ServiceDefaults.Data;
@@ -25,7 +22,7 @@ public static class Extensions
         builder.Services.AddReflections(builder.Configuration);
         // Registered after the migrator and before the bus: the column exists before any consumer runs.
         builder.Services.AddHostedService<EmbeddingColumn>();
-        builder.Services.AddHostedService<ScheduledOptimization>();
+        builder.Services.AddHostedService<Optimization.ScheduledOptimization>();
         builder.AddServiceBus(ServiceNames.Memory, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 
@@ -68,24 +65,6 @@ public static class Extensions
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
         services.AddMemories(configuration);
-        return services;
-    }
-
-    /// <summary>Generic memories, patterns, worker history and optimisation, on the reflection store and search.</summary>
-    public static IServiceCollection AddMemories(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddSingleton(new MemoryCatalog(configuration.GetSection("Memory:ExtraCategories").Get<string[]>()));
-        var optimization = configuration.GetSection(OptimizationOptions.SectionName).Get<OptimizationOptions>() ?? new OptimizationOptions();
-        if (optimization.SimilarityThreshold is <= 0 or > 1)
-        {
-            throw new InvalidOperationException($"{OptimizationOptions.SectionName}:SimilarityThreshold must be in (0, 1], got {optimization.SimilarityThreshold}.");
-        }
-        services.AddSingleton(optimization);
-        services.AddSingleton<MemoryAccess>();
-        services.AddTransient<MemorySearch>();
-        services.AddTransient<PatternStore>();
-        services.AddTransient<MemoryOptimizer>();
-        services.AddTransient<MemoryHealthReader>();
         return services;
     }
 }
