@@ -35,11 +35,18 @@ public sealed partial class MemoryOptimizer(
         SELECT c.id, c.created_at, n.id, n.similarity
         FROM candidates c
         LEFT JOIN LATERAL (
-            SELECT b.id, 1 - (b.embedding <=> c.embedding) AS similarity
-            FROM reflections b
-            WHERE b.embedding IS NOT NULL AND b.id <> c.id AND b.category = c.category
-              AND b.project IS NOT DISTINCT FROM c.project
-            ORDER BY b.embedding <=> c.embedding
+            -- The nearest few by the HNSW index without filters (a filtered iterative scan per candidate is
+            -- far slower), then the closest of those in the same project and category. Near-duplicates sit
+            -- at the very top, so they are found unless more than @neighbours copies live elsewhere.
+            SELECT n.id, n.similarity FROM (
+                SELECT b.id, b.project, b.category, 1 - (b.embedding <=> c.embedding) AS similarity
+                FROM reflections b
+                WHERE b.embedding IS NOT NULL
+                ORDER BY b.embedding <=> c.embedding
+                LIMIT @neighbours
+            ) n
+            WHERE n.id <> c.id AND n.category = c.category AND n.project IS NOT DISTINCT FROM c.project
+            ORDER BY n.similarity DESC, n.id
             LIMIT 1
         ) n ON true
         ORDER BY c.created_at, c.id
@@ -205,14 +212,8 @@ public sealed partial class MemoryOptimizer(
         var pairs = new List<(Guid, Guid, double)>();
         long checkedItems = 0;
         var lastCreated = DateTimeOffset.MinValue;
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Exact order inside the index scan; filters (project, category) keep scanning instead of starving.
-        await using (var settings = new NpgsqlCommand(
-            "SELECT set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.ef_search', '100', true)", connection, transaction))
-        {
-            await settings.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using var neighbours = new NpgsqlCommand(NeighboursSql, connection, transaction);
+        await using var neighbours = new NpgsqlCommand(NeighboursSql, connection) { CommandTimeout = 0 }; // background work, as long as it takes
+        neighbours.Parameters.AddWithValue("neighbours", 20);
         neighbours.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz)
         {
             Value = since == DateTimeOffset.MinValue ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc) : since.UtcDateTime,
