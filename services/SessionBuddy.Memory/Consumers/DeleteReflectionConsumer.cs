@@ -1,12 +1,13 @@
 using MassTransit;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
 
 namespace SessionBuddy.Memory.Consumers;
 
 /// <summary>delete_reflection: an unknown id is reported, not silently accepted.</summary>
-public sealed class DeleteReflectionConsumer(ReflectionStore store) : IConsumer<DeleteReflection>
+public sealed class DeleteReflectionConsumer(ReflectionStore store, MemoryAccess access) : IConsumer<DeleteReflection>
 {
     public async Task Consume(ConsumeContext<DeleteReflection> context)
     {
@@ -18,7 +19,11 @@ public sealed class DeleteReflectionConsumer(ReflectionStore store) : IConsumer<
         }
         if (!await store.DeleteAsync(id, context.CancellationToken))
         {
-            await context.RespondAsync(RequestRejected.NotFound("id", $"no reflection {id}"));
+            // An id merged away by optimisation still answers where its content went.
+            var message = await access.MergedIntoAsync(id, context.CancellationToken) is { } survivor
+                ? $"reflection {id} was merged into {survivor} by memory optimisation (its content is under that one's metadata.merged_from); delete {survivor} instead"
+                : $"no reflection {id}";
+            await context.RespondAsync(RequestRejected.NotFound("id", message));
             return;
         }
         await context.RespondAsync(new ReflectionDeleted(id, true));

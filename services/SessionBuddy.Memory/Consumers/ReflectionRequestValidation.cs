@@ -104,11 +104,11 @@ public static class ReflectionRequestValidation
 
         query = new ReflectionQuery(
             message.Query, limit, message.MinScore, mode,
-            new SearchFilter(project, tags.Count > 0 ? tags : null, tagsMatch == TagMatchModes.All, since, until, sessionId));
+            new SearchFilter(project, tags.Count > 0 ? tags : null, tagsMatch == TagMatchModes.All, since, until, sessionId, MemoryCategories.Reflection));
         return null;
     }
 
-    private static RequestRejected? CheckTags(IReadOnlyList<string>? input, out IReadOnlyList<string> tags)
+    internal static RequestRejected? CheckTags(IReadOnlyList<string>? input, out IReadOnlyList<string> tags)
     {
         tags = [];
         if (input is null)
@@ -140,7 +140,7 @@ public static class ReflectionRequestValidation
         return null;
     }
 
-    private static RequestRejected? CheckName(string argument, string? input, int maxLength, out string? value)
+    internal static RequestRejected? CheckName(string argument, string? input, int maxLength, out string? value)
     {
         value = string.IsNullOrWhiteSpace(input) ? null : input.Trim();
         return value is { Length: var length } && length > maxLength
@@ -148,7 +148,7 @@ public static class ReflectionRequestValidation
             : null;
     }
 
-    private static RequestRejected? CheckDate(string argument, string? input, out DateTimeOffset? value)
+    internal static RequestRejected? CheckDate(string argument, string? input, out DateTimeOffset? value)
     {
         value = null;
         if (string.IsNullOrWhiteSpace(input))

@@ -22,6 +22,7 @@ public static class Extensions
         builder.Services.AddReflections(builder.Configuration);
         // Registered after the migrator and before the bus: the column exists before any consumer runs.
         builder.Services.AddHostedService<EmbeddingColumn>();
+        builder.Services.AddHostedService<Optimization.ScheduledOptimization>();
         builder.AddServiceBus(ServiceNames.Memory, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 
@@ -63,6 +64,7 @@ public static class Extensions
         services.AddSingleton<Bm25Ranking>();
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
+        services.AddMemories(configuration);
         return services;
     }
 }

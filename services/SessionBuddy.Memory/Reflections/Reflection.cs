@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SessionBuddy.Contracts.Memory;
 
 namespace SessionBuddy.Memory.Reflections;
 
@@ -11,10 +12,15 @@ public sealed record NewReflection(
     IReadOnlyList<string> Tags,
     string? Project,
     string? SessionId,
-    JsonElement? Metadata)
+    JsonElement? Metadata,
+    string Category = MemoryCategories.Reflection)
 {
-    /// <summary>Identity for de-duplication within a project: the exact content.</summary>
-    public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Content)));
+    /// <summary>
+    /// Identity for de-duplication within a project: the exact content, and for other memory categories
+    /// the category too (reflections keep the plain content hash).
+    /// </summary>
+    public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        Category == MemoryCategories.Reflection ? Content : Category + "\0" + Content)));
 }
 
 /// <summary>What storing one reflection did: <see cref="Deduplicated"/> when the project already had this content.</summary>

@@ -18,16 +18,17 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
         WITH input AS MATERIALIZED (
             -- Materialised so each content is analysed once, not once per reference.
             SELECT i.*, to_tsvector('english', i.content) AS analysed
-            FROM unnest(@ids, @operation_ids, @projects, @contents, @hashes, @tags, @session_ids, @metadata)
-                 WITH ORDINALITY AS i(id, operation_id, project, content, content_hash, tags, session_id, metadata, ord)
+            FROM unnest(@ids, @operation_ids, @projects, @contents, @hashes, @tags, @session_ids, @metadata, @categories)
+                 WITH ORDINALITY AS i(id, operation_id, project, content, content_hash, tags, session_id, metadata, category, ord)
         ), inserted AS (
             INSERT INTO reflections (id, operation_id, project, content, content_hash, tags, session_id, metadata,
-                                     search_vector, term_counts, doc_length, embedding)
+                                     search_vector, term_counts, doc_length, embedding, category)
             SELECT i.id, i.operation_id, i.project, i.content, i.content_hash,
                    ARRAY(SELECT jsonb_array_elements_text(i.tags)), i.session_id, i.metadata,
                    strip(i.analysed), stats.term_counts, stats.doc_length,
                    CASE WHEN @dimensions > 0
-                        THEN (@embeddings::real[])[(i.ord - 1) * @dimensions + 1 : i.ord * @dimensions]::vector END
+                        THEN (@embeddings::real[])[(i.ord - 1) * @dimensions + 1 : i.ord * @dimensions]::vector END,
+                   i.category
             FROM input i
             CROSS JOIN LATERAL (
                 SELECT coalesce(jsonb_object_agg(u.lexeme, cardinality(u.positions)), '{}') AS term_counts,
@@ -86,14 +87,14 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
     private const string StatsSql =
         """
         SELECT count(*), count(embedding), min(created_at), max(created_at)
-        FROM reflections WHERE @project::text IS NULL OR project = @project;
+        FROM reflections WHERE (@project::text IS NULL OR project = @project) AND category = 'reflection';
 
         SELECT coalesce(project, ''), count(*) FROM reflections
-        WHERE @project::text IS NULL OR project = @project
+        WHERE (@project::text IS NULL OR project = @project) AND category = 'reflection'
         GROUP BY project ORDER BY count(*) DESC, 1 LIMIT 100;
 
         SELECT t.tag, count(*) FROM reflections r, unnest(r.tags) AS t(tag)
-        WHERE @project::text IS NULL OR r.project = @project
+        WHERE (@project::text IS NULL OR r.project = @project) AND r.category = 'reflection'
         GROUP BY t.tag ORDER BY count(*) DESC, 1 LIMIT 100;
         """;
 
@@ -130,6 +131,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
             {
                 Value = reflections.Select(r => r.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : "{}").ToArray(),
             });
+            command.Parameters.AddWithValue("categories", reflections.Select(r => r.Category).ToArray());
             command.Parameters.AddWithValue("dimensions", dimensions);
             command.Parameters.AddWithValue("embeddings", embeddings is null ? Array.Empty<float>() : embeddings.SelectMany(v => v).ToArray());
             command.Parameters.AddWithValue("slot", Random.Shared.Next(16));

@@ -13,7 +13,9 @@ public sealed record SearchFilter(
     bool MatchAllTags = false,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
-    string? SessionId = null)
+    string? SessionId = null,
+    string? Category = null,
+    string? MetadataJson = null)
 {
     public static readonly SearchFilter None = new();
 
@@ -28,6 +30,8 @@ public sealed record SearchFilter(
         AND (@since::timestamptz IS NULL OR r.created_at >= @since)
         AND (@until::timestamptz IS NULL OR r.created_at < @until)
         AND (@session_id::text IS NULL OR r.session_id = @session_id)
+        AND (@category::text IS NULL OR r.category = @category)
+        AND (@metadata::jsonb IS NULL OR r.metadata @> @metadata)
         """;
 
     public void AddParameters(NpgsqlParameterCollection parameters)
@@ -41,6 +45,8 @@ public sealed record SearchFilter(
         parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = Since is { } s ? s.ToUniversalTime() : DBNull.Value });
         parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = Until is { } u ? u.ToUniversalTime() : DBNull.Value });
         parameters.Add(new NpgsqlParameter("session_id", NpgsqlDbType.Text) { Value = (object?)SessionId ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("category", NpgsqlDbType.Text) { Value = (object?)Category ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("metadata", NpgsqlDbType.Jsonb) { Value = (object?)MetadataJson ?? DBNull.Value });
     }
 }
 

@@ -1,0 +1,13 @@
+using MassTransit;
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory.Patterns;
+using SessionBuddy.ServiceDefaults.Messaging;
+
+namespace SessionBuddy.Memory.Consumers;
+
+/// <summary>find_patterns: ranked by a query, or the most frequent without one.</summary>
+public sealed class FindPatternsConsumer(PatternStore patterns) : IConsumer<FindPatterns>
+{
+    public Task Consume(ConsumeContext<FindPatterns> context) =>
+        context.RespondWithAsync(() => patterns.FindAsync(PatternRules.Validate(context.Message), context.CancellationToken));
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MassTransit;
+using Npgsql;
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.Memory.Memories;
+using SessionBuddy.Memory.Reflections;
+using SessionBuddy.ServiceDefaults.Data;
+
+namespace SessionBuddy.Memory.IntegrationEvents.EventHandling;
+
+/// <summary>
+/// Worker history (queue worker-execution-memory-handler, named apart from other services' WorkerTaskCompleted
+/// consumers so each service gets every event): each finished worker task becomes a memory of category <c>worker_execution</c> whose
+/// metadata carries the execution's facts, so worker_search_history can search and filter them.
+/// Idempotent twice over: the inbox row (taken first, committed last) makes a concurrent redelivery wait
+/// and then skip, and the message id as the store's operation id makes a retry after a crash between the
+/// store and the commit find the memory it already stored.
+/// </summary>
+public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, MemorySearch memories, MemoryOptions options)
+    : IConsumer<WorkerTaskCompleted>
+{
+    public async Task Consume(ConsumeContext<WorkerTaskCompleted> context)
+    {
+        var messageId = context.MessageId ?? throw new InvalidOperationException("WorkerTaskCompleted without a message id");
+        await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
+        if (!await Inbox.TryAcceptAsync(connection, transaction, messageId, nameof(WorkerExecutionMemoryHandler), context.CancellationToken))
+        {
+            return;
+        }
+        await memories.StoreAsync(ToMemory(messageId, context.Message, options.MaxContentLength), context.CancellationToken);
+        await transaction.CommitAsync(context.CancellationToken);
+    }
+
+    public static NewReflection ToMemory(Guid operationId, WorkerTaskCompleted task, int maxLength)
+    {
+        var status = task.Status.Trim().ToLowerInvariant();
+        var head = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{task.WorkerType} task {task.TaskId} {status}")
+            .Append(task.ExitCode is { } code ? string.Create(CultureInfo.InvariantCulture, $" (exit code {code})") : "")
+            .Append(CultureInfo.InvariantCulture, $" after {task.DurationSeconds:0.###} s")
+            .Append(task.Repo is { Length: > 0 } repo ? $" in {repo}" : "")
+            .AppendLine()
+            .Append("Task: ").AppendLine(task.PromptOrCommand);
+        // Output and error share what room is left; the task itself is never cut.
+        var room = Math.Max(0, maxLength - head.Length - 20);
+        var error = Cut(task.Error, room / 2);
+        var output = Cut(task.Output, room - (error?.Length ?? 0));
+        if (output is { Length: > 0 })
+        {
+            head.Append("Output: ").AppendLine(output);
+        }
+        if (error is { Length: > 0 })
+        {
+            head.Append("Error: ").AppendLine(error);
+        }
+        var content = head.Length <= maxLength ? head.ToString() : head.ToString(0, maxLength);
+
+        var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["worker_id"] = task.WorkerId,
+            ["task_id"] = task.TaskId,
+            ["worker_type"] = task.WorkerType,
+            ["status"] = status,
+            ["exit_code"] = task.ExitCode,
+            ["duration_seconds"] = task.DurationSeconds,
+            ["repo"] = task.Repo,
+            ["timestamp"] = task.Timestamp.ToUniversalTime(),
+            ["pool_id"] = task.PoolId,
+            ["session_id"] = task.SessionId,
+        });
+        return new NewReflection(operationId, content, [task.WorkerType, status], null, task.SessionId?.ToString(), metadata, MemoryCategories.WorkerExecution);
+    }
+
+    private static string? Cut(string? text, int room) =>
+        text is null || text.Length <= room ? text : text[..Math.Max(0, room - 1)] + "…";
+}

@@ -1,0 +1,37 @@
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Reflections;
+using SessionBuddy.Memory.Search;
+
+namespace SessionBuddy.Memory.Memories;
+
+/// <summary>
+/// Stores and searches generic memories with the reflection machinery (same table, BM25 statistics,
+/// embeddings and fusion); a memory is a reflection row with a category. Every hit is counted.
+/// </summary>
+public sealed class MemorySearch(ReflectionStore store, ReflectionEmbedder embedder, ReflectionSearch search, MemoryAccess access)
+{
+    public async Task<MemoryStored> StoreAsync(NewReflection memory, CancellationToken cancellationToken)
+    {
+        var embedded = await embedder.EmbedAsync([memory.Content], cancellationToken);
+        var outcome = (await store.StoreAsync([memory], embedded.Vectors, cancellationToken))[0];
+        IReadOnlyList<string> warnings = embedded.Warning is { } warning && !outcome.Embedded
+            ? [$"{warning}; stored without an embedding, found by keyword search only"]
+            : [];
+        return new MemoryStored(outcome.Id, outcome.Deduplicated, memory.Category, memory.Project, outcome.Embedded, outcome.CreatedAt, warnings);
+    }
+
+    public async Task<MemorySearchResults> SearchAsync(ReflectionQuery query, CancellationToken cancellationToken)
+    {
+        var found = await search.SearchAsync(query, cancellationToken);
+        var ids = found.Results.Select(r => r.Id).ToList();
+        var details = await access.ReadAsync(ids, cancellationToken);
+        var results = found.Results
+            .Where(r => details.ContainsKey(r.Id))
+            .Select(r => new MemoryMatch(
+                r.Id, r.Content, details[r.Id].Category, r.Score, r.MatchedBy, r.Project, r.Tags, r.Metadata, details[r.Id].AccessCount + 1, r.CreatedAt))
+            .ToList();
+        await access.RecordAsync(ids, cancellationToken);
+        return new MemorySearchResults(results, found.Mode, found.Warnings);
+    }
+}

@@ -1,0 +1,66 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.Memory.Consumers;
+using SessionBuddy.Memory.IntegrationEvents.EventHandling;
+
+namespace SessionBuddy.Memory.Tests;
+
+/// <summary>WorkerTaskCompleted through MassTransit (in-memory transport) into worker_execution memories.</summary>
+public class WorkerHistoryTests
+{
+    private MemoryDatabase _db = null!;
+    private ITestHarness _harness = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBus()
+    {
+        _db = await MemoryDatabase.CreateAsync(configure: services =>
+            services.AddMassTransitTestHarness(bus => bus.AddConsumers(typeof(StoreReflectionConsumer).Assembly)));
+        _harness = _db.Get<ITestHarness>();
+        await _harness.Start();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopBus()
+    {
+        await _harness.Stop();
+        await _db.DisposeAsync();
+    }
+
+    private static WorkerTaskCompleted Task(string output) => new(
+        "w1", Guid.NewGuid(), "shell", "make test", WorkerTaskStatuses.Completed, output, null, 0, 3.25, "repo", DateTimeOffset.UtcNow);
+
+    [Test]
+    public async Task The_same_message_twice_stores_one_memory_and_search_filters_by_type_and_status()
+    {
+        var completed = Task("all 42 quokka tests passed");
+        var messageId = Guid.NewGuid();
+        await _harness.Bus.Publish(completed, c => c.MessageId = messageId);
+        await _harness.Bus.Publish(completed, c => c.MessageId = messageId);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (_harness.Consumed.Select<WorkerTaskCompleted>().Count() < 2 && DateTime.UtcNow < deadline)
+        {
+            await System.Threading.Tasks.Task.Delay(50);
+        }
+
+        Assert.That(await _db.CountAsync("SELECT count(*) FROM reflections WHERE category = 'worker_execution' AND content LIKE '%quokka%'"), Is.EqualTo(1));
+
+        var client = _harness.GetRequestClient<SearchWorkerHistory>();
+        var found = await client.GetResponse<MemorySearchResults>(new SearchWorkerHistory("quokka tests", "shell", "completed"));
+        Assert.That(found.Message.Results.Single().Metadata.GetProperty("task_id").GetGuid(), Is.EqualTo(completed.TaskId));
+        var failedOnly = await client.GetResponse<MemorySearchResults>(new SearchWorkerHistory("quokka tests", Status: "failed"));
+        Assert.That(failedOnly.Message.Results, Is.Empty);
+    }
+
+    [Test]
+    public void Huge_output_is_cut_to_the_content_limit_keeping_the_task()
+    {
+        var memory = WorkerExecutionMemoryHandler.ToMemory(Guid.NewGuid(), Task(new string('o', 200_000)) with { Error = new string('e', 100_000) }, 50_000);
+        Assert.That(memory.Content.Length, Is.LessThanOrEqualTo(50_000));
+        Assert.That(memory.Content, Does.Contain("make test").And.Contain("Error: e"));
+        Assert.That(memory.Category, Is.EqualTo(MemoryCategories.WorkerExecution));
+    }
+}
