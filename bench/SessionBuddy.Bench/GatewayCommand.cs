@@ -1,0 +1,128 @@
+using MassTransit;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Client;
+using Npgsql;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
+using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Testing;
+
+namespace SessionBuddy.Bench;
+
+/// <summary>
+/// Tool calls through the whole path (MCP client → gateway → RabbitMQ → Sessions → PostgreSQL) with 1
+/// and 16 concurrent clients, next to the floors they stand on: the Sessions store's own read and write
+/// against the same database, and a bare MassTransit request/response over the same RabbitMQ.
+/// </summary>
+public sealed class GatewayCommand : IBenchCommand
+{
+    public string Name => "gateway";
+
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5)";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var duration = TimeSpan.FromSeconds(double.Parse(args.Option("seconds") ?? "5", System.Globalization.CultureInfo.InvariantCulture));
+        int[] concurrencies = [1, 16];
+
+        Console.WriteLine("starting PostgreSQL, RabbitMQ, the five services and the gateway ...");
+        await using var app = await DistributedAppFixture.CreateAsync();
+        var results = new List<LatencyStats>();
+
+        // Through the gateway: one MCP client per caller (the .NET 2.x client's default, stateless flow).
+        var clients = new List<McpClient>();
+        for (var i = 0; i < concurrencies.Max(); i++)
+        {
+            clients.Add(await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = app.McpUri,
+                TransportMode = HttpTransportMode.StreamableHttp,
+            })));
+        }
+        var created = await clients[0].CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "bench" });
+        var sessionId = created.StructuredContent!.Value.GetProperty("id").GetString()!;
+
+        foreach (var concurrency in concurrencies)
+        {
+            results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration, (caller, _) =>
+                CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId })));
+            results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration, (caller, n) =>
+                CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessionId, ["role"] = "user", ["content"] = $"bench {caller}/{n}" })));
+        }
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        results.AddRange(await MeasureSqlFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration));
+        results.AddRange(await MeasureBusFloorAsync(app, concurrencies, duration));
+
+        Console.WriteLine();
+        Console.WriteLine(LatencyStats.Header);
+        foreach (var row in results)
+        {
+            Console.WriteLine(row);
+        }
+        return 0;
+    }
+
+    private static async Task CallAsync(McpClient client, string tool, Dictionary<string, object?> arguments)
+    {
+        var result = await client.CallToolAsync(tool, arguments);
+        if (result.IsError == true)
+        {
+            throw new InvalidOperationException($"{tool} failed: {string.Join(" ", result.Content)}");
+        }
+    }
+
+    /// <summary>The Sessions service's own store (same SQL, same transaction and outbox row), without bus or gateway.</summary>
+    private static async Task<List<LatencyStats>> MeasureSqlFloorAsync(
+        DistributedAppFixture app, Guid sessionId, int[] concurrencies, TimeSpan duration)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(app.GetConnectionString("sessionsdb"));
+        var options = Options.Create(new SessionsOptions { WorkspaceRoot = Path.Combine(app.DataDirectory, "bench-workspaces") });
+        var store = new SessionStore(dataSource, new Outbox(new OutboxSignal()), new SessionWorkspaces(options));
+
+        var results = new List<LatencyStats>();
+        foreach (var concurrency in concurrencies)
+        {
+            results.Add(await LatencyRun.MeasureAsync("sql floor: session read", concurrency, duration,
+                (_, _) => store.GetAsync(sessionId, CancellationToken.None)));
+            results.Add(await LatencyRun.MeasureAsync("sql floor: message write (+outbox row)", concurrency, duration,
+                (caller, n) => store.AddMessageAsync(Guid.NewGuid(), sessionId, "user", $"floor {caller}/{n}", CancellationToken.None)));
+        }
+        return results;
+    }
+
+    /// <summary>A trivial consumer answering in the same process, over the same RabbitMQ.</summary>
+    private static async Task<List<LatencyStats>> MeasureBusFloorAsync(DistributedAppFixture app, int[] concurrencies, TimeSpan duration)
+    {
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(app.MessagingUri);
+            rabbit.PrefetchCount = 32;
+            rabbit.ReceiveEndpoint("bench-ping", endpoint => endpoint.Handler<BenchPing>(context => context.RespondAsync(new BenchPong(context.Message.Sequence))));
+        });
+        await bus.StartAsync();
+        try
+        {
+            var client = bus.CreateRequestClient<BenchPing>(new Uri("queue:bench-ping"));
+            var results = new List<LatencyStats>();
+            foreach (var concurrency in concurrencies)
+            {
+                results.Add(await LatencyRun.MeasureAsync("bus floor: MassTransit request/response", concurrency, duration,
+                    (_, n) => client.GetResponse<BenchPong>(new BenchPing(n))));
+            }
+            return results;
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+    }
+}
+
+public sealed record BenchPing(int Sequence);
+
+public sealed record BenchPong(int Sequence);

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace SessionBuddy.Bench;
+
+/// <summary>Throughput and latency percentiles of one operation run by N concurrent callers for a fixed time.</summary>
+public sealed record LatencyStats(string Name, int Concurrency, int Calls, double PerSecond, double P50, double P95, double P99)
+{
+    public static string Header => $"{"operation",-40} {"clients",7} {"calls",8} {"calls/s",9} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8}";
+
+    public override string ToString() =>
+        $"{Name,-40} {Concurrency,7} {Calls,8} {PerSecond,9:0} {P50,8:0.00} {P95,8:0.00} {P99,8:0.00}";
+}
+
+public static class LatencyRun
+{
+    /// <param name="operation">Called with the caller's index and a per-caller call counter.</param>
+    public static async Task<LatencyStats> MeasureAsync(
+        string name, int concurrency, TimeSpan duration, Func<int, int, Task> operation, int warmupCalls = 50)
+    {
+        for (var i = 0; i < warmupCalls; i++)
+        {
+            await operation(0, -1 - i);
+        }
+
+        var latencies = new List<double>[concurrency];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(caller => Task.Run(async () =>
+        {
+            var mine = latencies[caller] = new List<double>(4096);
+            for (var n = 0; clock.Elapsed < duration; n++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await operation(caller, n);
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        })));
+        var elapsed = clock.Elapsed.TotalSeconds;
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        double Percentile(double p) => all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
+        return new LatencyStats(name, concurrency, all.Length, all.Length / elapsed, Percentile(0.50), Percentile(0.95), Percentile(0.99));
+    }
+}
