@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
@@ -32,7 +33,7 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
 
     public string Name => "search-speed";
 
-    public string Description => "ingest rate, search p50/p95/p99 and HNSW recall@10 on 100,000 reflections [--count N] [--queries N] [--batch N] [--writers N]";
+    public string Description => "ingest rate, search p50/p95/p99 and HNSW recall@10 on 100,000 reflections [--count N] [--queries N] [--batch N] [--writers N] [--ef-search 100,200]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -98,7 +99,7 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
                 var latencies = new List<double>(queries.Length);
                 for (var i = 0; i < queries.Length; i++)
                 {
-                    var filter = filtered ? new SearchFilter($"project-{i % Projects:D2}") : SearchFilter.None;
+                    var filter = Filter(filtered, i);
                     var started = Stopwatch.GetTimestamp();
                     await search.SearchAsync(new ReflectionQuery(queries[i], Limit, null, mode, filter), CancellationToken.None);
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -111,20 +112,39 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
 
         Console.WriteLine();
         var semantic = db.Get<VectorRanking>();
+        var options = db.Get<MemoryOptions>();
         var recallQueries = queries.Take(Math.Min(100, queries.Length)).ToArray();
         var vectorsOf = (await embedder.EmbedAsync(recallQueries, CancellationToken.None)).Vectors!;
+        // --ef-search 100,200 measures recall at other HNSW candidate-list sizes (default: the configured one).
+        var efValues = (args.Option("ef-search") ?? options.HnswEfSearch.ToString(CultureInfo.InvariantCulture))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var configured = options.HnswEfSearch;
         foreach (var filtered in new[] { false, true })
         {
-            double recall = 0;
+            var exact = new List<List<Guid>>();
             for (var i = 0; i < recallQueries.Length; i++)
             {
-                var filter = filtered ? new SearchFilter($"project-{i % Projects:D2}") : SearchFilter.None;
-                var approximate = (await semantic.RankAsync(vectorsOf[i], filter, Limit, CancellationToken.None)).Select(r => r.Id).ToHashSet();
-                var exact = await ExactAsync(db.Get<NpgsqlDataSource>(), vectorsOf[i], filter);
-                recall += exact.Count == 0 ? 1 : (double)exact.Count(approximate.Contains) / exact.Count;
+                exact.Add(await ExactAsync(db.Get<NpgsqlDataSource>(), vectorsOf[i], Filter(filtered, i)));
             }
-            Console.WriteLine($"HNSW recall@10 vs exact scan{(filtered ? " (project filter)" : "")}: {recall / recallQueries.Length:F4} over {recallQueries.Length} queries");
+            foreach (var ef in efValues)
+            {
+                options.HnswEfSearch = ef;
+                double recall = 0;
+                var latencies = new List<double>();
+                for (var i = 0; i < recallQueries.Length; i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var approximate = (await semantic.RankAsync(vectorsOf[i], Filter(filtered, i), Limit, CancellationToken.None)).Select(r => r.Id).ToHashSet();
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    recall += exact[i].Count == 0 ? 1 : (double)exact[i].Count(approximate.Contains) / exact[i].Count;
+                }
+                latencies.Sort();
+                Console.WriteLine(
+                    $"HNSW recall@10 vs exact scan{(filtered ? " (project filter)" : "")}, ef_search {ef}: {recall / recallQueries.Length:F4} " +
+                    $"over {recallQueries.Length} queries (HNSW p50 {Percentile(latencies, 0.5):F1} ms)");
+            }
         }
+        options.HnswEfSearch = configured;
         return 0;
     }
 
@@ -148,6 +168,8 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         }
         return ids;
     }
+
+    private static SearchFilter Filter(bool filtered, int query) => filtered ? new SearchFilter($"project-{query % Projects:D2}") : SearchFilter.None;
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
