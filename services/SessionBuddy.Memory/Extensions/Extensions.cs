@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.AI;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.KnowledgeGraph;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
 using SessionBuddy.ServiceDefaults.Data;
@@ -20,6 +21,7 @@ public static class Extensions
     {
         builder.AddServiceDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.Services.AddReflections(builder.Configuration);
+        builder.Services.AddSingleton<KnowledgeGraphStore>();
         // Registered after the migrator and before the bus: the column exists before any consumer runs.
         builder.Services.AddHostedService<EmbeddingColumn>();
         builder.Services.AddHostedService<Optimization.ScheduledOptimization>();

@@ -14,7 +14,8 @@ namespace SessionBuddy.Memory.Search;
 /// Candidates come from the GIN index. To keep common terms from pulling in most of the corpus, only the
 /// rarest terms whose document frequencies add up to the candidate budget select candidates (all
 /// terms still score them). That is exact whenever the k-th score beats the most the left-out terms could
-/// add together (MaxScore pruning); otherwise the query is rerun with every term selecting.
+/// add together (MaxScore pruning); otherwise the budget grows fourfold and the query is rerun with the
+/// next rarest terms also selecting, until the bound holds or every term selects.
 /// </remarks>
 public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget)
 {
@@ -63,26 +64,32 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
             .OrderBy(t => t.Df)
             .ToList();
 
-        // The rarest terms select candidates until their postings reach the budget.
+        // The rarest terms select candidates until their postings reach the budget. When the k-th score
+        // does not yet beat what the left-out terms could add, the budget grows fourfold and the next
+        // rarest terms join, instead of falling back to every term at once.
         var selecting = 0;
-        for (long postings = 0; selecting < weighted.Count && (selecting == 0 || postings + weighted[selecting].Df <= candidateBudget); selecting++)
+        long postings = 0;
+        for (var budget = candidateBudget; ; budget = budget > long.MaxValue / 4 ? long.MaxValue : budget * 4)
         {
-            postings += weighted[selecting].Df;
-        }
+            var before = selecting;
+            while (selecting < weighted.Count && (selecting == before || postings + weighted[selecting].Df <= budget))
+            {
+                postings += weighted[selecting].Df;
+                selecting++;
+            }
 
-        var ranked = await ScoreAsync(connection, weighted, weighted.Take(selecting).Select(t => t.Term), averageLength, filter, limit, cancellationToken);
-        if (selecting == weighted.Count)
-        {
-            return ranked;
+            var ranked = await ScoreAsync(connection, weighted, weighted.Take(selecting).Select(t => t.Term), averageLength, filter, limit, cancellationToken);
+            if (selecting == weighted.Count)
+            {
+                return ranked;
+            }
+            // A document matching none of the selecting terms scores at most the left-out terms' ceilings.
+            var ceiling = weighted.Skip(selecting).Sum(t => t.Idf * (K1 + 1));
+            if (ranked.Count == limit && ranked[^1].Score >= ceiling)
+            {
+                return ranked;
+            }
         }
-
-        // A document matching none of the selecting terms scores at most the left-out terms' ceilings.
-        var ceiling = weighted.Skip(selecting).Sum(t => t.Idf * (K1 + 1));
-        if (ranked.Count == limit && ranked[^1].Score >= ceiling)
-        {
-            return ranked;
-        }
-        return await ScoreAsync(connection, weighted, weighted.Select(t => t.Term), averageLength, filter, limit, cancellationToken);
     }
 
     private static async Task<(List<(string Term, long Df)> Terms, long Documents, long TotalLength)> ReadStatisticsAsync(

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory;
+using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Reflections;
+using SessionBuddy.Memory.Search;
+
+namespace SessionBuddy.Bench;
+
+/// <summary>
+/// search-speed: stores N reflections (default 100,000) across 20 projects through the Memory service's
+/// batched store with the built-in embedder, then measures ingest rate, search latency per mode with and
+/// without a project filter (inside the service: ReflectionSearch, no bus), and recall@10 of the HNSW
+/// path against an exact scan of the same rows. Contents are 2-4 sentences drawn (seeded) from SciFact,
+/// queries are SciFact claims, so vocabulary and lengths are those of real text.
+/// </summary>
+public sealed partial class SearchSpeedCommand : IBenchCommand
+{
+    private const int Projects = 20;
+    private const int Limit = 10;
+
+    // The exact neighbours: the same predicate without any index (sequential scan and sort).
+    private const string ExactSql =
+        $"""
+        SELECT r.id FROM reflections r
+        WHERE r.embedding IS NOT NULL AND {SearchFilter.Sql}
+        ORDER BY r.embedding <=> @vector::real[]::vector, r.id
+        LIMIT @limit
+        """;
+
+    public string Name => "search-speed";
+
+    public string Description => "ingest rate, search p50/p95/p99 and HNSW recall@10 on 100,000 reflections [--count N] [--queries N] [--batch N] [--writers N] [--ef-search 100,200]";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var count = int.Parse(args.Option("count") ?? "100000", CultureInfo.InvariantCulture);
+        var queryCount = int.Parse(args.Option("queries") ?? "200", CultureInfo.InvariantCulture);
+        var batchSize = int.Parse(args.Option("batch") ?? "500", CultureInfo.InvariantCulture);
+        var writers = int.Parse(args.Option("writers") ?? "2", CultureInfo.InvariantCulture);
+
+        var data = SciFact.Load(args.Option("data"));
+        var sentences = data.Corpus.SelectMany(d => SentenceEnd().Split(d.Text)).Where(s => s.Length >= 40).ToArray();
+        var random = new Random(20_26);
+        var contents = Enumerable.Range(0, count)
+            .Select(i => (Project: $"project-{i % Projects:D2}", Text: string.Join(" ", Enumerable.Range(0, random.Next(2, 5)).Select(_ => sentences[random.Next(sentences.Length)]))))
+            .ToArray();
+        var queries = data.Queries.Select(q => q.Text).Take(queryCount).ToArray();
+
+        await using var db = await BenchDatabase.CreateAsync(args);
+        var embedder = db.Get<ReflectionEmbedder>();
+        var store = db.Get<ReflectionStore>();
+        Console.WriteLine($"database {db.Name}; embeddings {embedder.Settings.Provider}/{embedder.Settings.Model} ({embedder.Settings.Dimensions} dims)");
+        Console.WriteLine($"ingesting {count:N0} reflections in {Projects} projects, batches of {batchSize}, {writers} writers...");
+
+        // Ingest: embedding and storing both count; writers take batches in order from a shared cursor.
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        var progress = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            for (var b = Interlocked.Increment(ref next); b * batchSize < count; b = Interlocked.Increment(ref next))
+            {
+                var batch = contents.Skip(b * batchSize).Take(batchSize)
+                    .Select(c => new NewReflection(Guid.NewGuid(), c.Text, [], c.Project, null, null)).ToList();
+                var vectors = await embedder.EmbedAsync(batch.Select(r => r.Content).ToList(), CancellationToken.None);
+                await store.StoreAsync(batch, vectors.Vectors, CancellationToken.None);
+                if (progress.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    progress.Restart();
+                    Console.WriteLine($"  {Math.Min(count, (b + 1) * batchSize):N0} stored, {(b + 1) * batchSize / clock.Elapsed.TotalSeconds:F0}/s");
+                }
+            }
+        })));
+        var ingestSeconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"ingest: {count:N0} reflections in {ingestSeconds:F1} s = {count / ingestSeconds:F0} reflections/s");
+
+        await using (var analyze = db.Get<NpgsqlDataSource>().CreateCommand("VACUUM ANALYZE reflections"))
+        {
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        var search = db.Get<ReflectionSearch>();
+        // Warm-up: caches and plans, not measured.
+        foreach (var q in queries.Take(20))
+        {
+            await search.SearchAsync(new ReflectionQuery(q, Limit, null, SearchModes.Hybrid, SearchFilter.None), CancellationToken.None);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"search (limit 10)",-30} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8}");
+        foreach (var mode in new[] { SearchModes.Hybrid, SearchModes.Semantic, SearchModes.Keyword })
+        {
+            foreach (var filtered in new[] { false, true })
+            {
+                var latencies = new List<double>(queries.Length);
+                for (var i = 0; i < queries.Length; i++)
+                {
+                    var filter = Filter(filtered, i);
+                    var started = Stopwatch.GetTimestamp();
+                    await search.SearchAsync(new ReflectionQuery(queries[i], Limit, null, mode, filter), CancellationToken.None);
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                latencies.Sort();
+                var label = $"{mode}{(filtered ? " + project filter" : "")}";
+                Console.WriteLine($"{label,-30} {Percentile(latencies, 0.50),8:F1} {Percentile(latencies, 0.95),8:F1} {Percentile(latencies, 0.99),8:F1}");
+            }
+        }
+
+        Console.WriteLine();
+        var semantic = db.Get<VectorRanking>();
+        var options = db.Get<MemoryOptions>();
+        var recallQueries = queries.Take(Math.Min(100, queries.Length)).ToArray();
+        var vectorsOf = (await embedder.EmbedAsync(recallQueries, CancellationToken.None)).Vectors!;
+        // --ef-search 100,200 measures recall at other HNSW candidate-list sizes (default: the configured one).
+        var efValues = (args.Option("ef-search") ?? options.HnswEfSearch.ToString(CultureInfo.InvariantCulture))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var configured = options.HnswEfSearch;
+        foreach (var filtered in new[] { false, true })
+        {
+            var exact = new List<List<Guid>>();
+            for (var i = 0; i < recallQueries.Length; i++)
+            {
+                exact.Add(await ExactAsync(db.Get<NpgsqlDataSource>(), vectorsOf[i], Filter(filtered, i)));
+            }
+            foreach (var ef in efValues)
+            {
+                options.HnswEfSearch = ef;
+                double recall = 0;
+                var latencies = new List<double>();
+                for (var i = 0; i < recallQueries.Length; i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var approximate = (await semantic.RankAsync(vectorsOf[i], Filter(filtered, i), Limit, CancellationToken.None)).Select(r => r.Id).ToHashSet();
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    recall += exact[i].Count == 0 ? 1 : (double)exact[i].Count(approximate.Contains) / exact[i].Count;
+                }
+                latencies.Sort();
+                Console.WriteLine(
+                    $"HNSW recall@10 vs exact scan{(filtered ? " (project filter)" : "")}, ef_search {ef}: {recall / recallQueries.Length:F4} " +
+                    $"over {recallQueries.Length} queries (HNSW p50 {Percentile(latencies, 0.5):F1} ms)");
+            }
+        }
+        options.HnswEfSearch = configured;
+        return 0;
+    }
+
+    private static async Task<List<Guid>> ExactAsync(NpgsqlDataSource dataSource, float[] vector, SearchFilter filter)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var settings = new NpgsqlCommand("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off", connection, transaction))
+        {
+            await settings.ExecuteNonQueryAsync();
+        }
+        await using var command = new NpgsqlCommand(ExactSql, connection, transaction);
+        command.Parameters.AddWithValue("vector", vector);
+        command.Parameters.AddWithValue("limit", Limit);
+        filter.AddParameters(command.Parameters);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
+    }
+
+    private static SearchFilter Filter(bool filtered, int query) => filtered ? new SearchFilter($"project-{query % Projects:D2}") : SearchFilter.None;
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    [GeneratedRegex(@"(?<=[.!?])\s+")]
+    private static partial Regex SentenceEnd();
+}
