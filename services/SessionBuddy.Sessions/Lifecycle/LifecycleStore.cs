@@ -26,7 +26,8 @@ public sealed class LifecycleStore(
     private const int MaxSummaryLength = 20_000;
     private const string CheckpointColumns = "id, session_id, sequence, summary, quality_score, quality_breakdown::text, state::text, created_at";
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>How the JSON export is written (snake_case, like tool results); read it back with the same options.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public async Task<SessionDetails> StartAsync(Guid operationId, string? workingDirectory, string? project, CancellationToken ct)
     {
