@@ -84,7 +84,7 @@ public sealed class WorkspaceFileToolsTests
         Assert.That(await _tools.CallErrorAsync("session_read_file", new { session_id = id, path = "work/none.txt" }), Does.Contain("path").And.Contain("does not exist"));
         Assert.That(await _tools.CallErrorAsync("session_read_file", new { session_id = id, path = "work" }), Does.Contain("path").And.Contain("directory"));
         Assert.That(await _tools.CallErrorAsync("session_list_files", new { session_id = id, path = "nothing-here" }), Does.Contain("path"));
-        var tooBig = new string('x', 4 * 1024 * 1024 + 1);
+        var tooBig = new string('x', 2 * 1024 * 1024 + 1);
         Assert.That(await _tools.CallErrorAsync("session_write_file", new { session_id = id, path = "work/big.txt", content = tooBig }), Does.Contain("content").And.Contain("Sessions:MaxFileBytes"));
         Assert.That(File.Exists(Path.Combine(workspace, "work", "big.txt")), Is.False);
     }
