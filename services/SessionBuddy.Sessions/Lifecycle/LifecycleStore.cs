@@ -70,7 +70,17 @@ public sealed class LifecycleStore(
         var signals = await probe.ProbeAsync(session.WorkingDirectory, ct);
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var checkpoint = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, summary, signals, ct);
+        CheckpointDetails checkpoint;
+        try
+        {
+            checkpoint = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, summary, signals, ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "checkpoints_operation_id_key")
+        {
+            // The same operation was applied concurrently (a retry racing a redelivery).
+            await transaction.RollbackAsync(ct);
+            return (await FindCheckpointByOperationAsync(connection, operationId, ct))!;
+        }
         await transaction.CommitAsync(ct);
         outbox.NotifyCommitted();
         workspaces.Log(session.WorkspaceDir, $"checkpoint {checkpoint.Sequence}: quality {checkpoint.QualityScore}/100");
