@@ -143,6 +143,17 @@ public sealed class SessionStoreTests
     }
 
     [Test]
+    public async Task Twenty_concurrent_deliveries_of_one_checkpoint_store_it_once()
+    {
+        var s = await Lifecycle.StartAsync(Guid.NewGuid(), Path.GetTempPath(), null, None);
+        var operation = Guid.NewGuid();
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            Task.Run(() => Lifecycle.CheckpointAsync(operation, s.Id, "once", None))));
+        Assert.That(results.Select(r => r.Id).Distinct().Count(), Is.EqualTo(1));
+        Assert.That(await _db.CountAsync("SELECT count(*) FROM checkpoints WHERE session_id = @id", s.Id), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task The_json_export_round_trips_to_what_the_store_holds()
     {
         var dir = Directory.CreateTempSubdirectory("export-").FullName;
@@ -198,7 +209,6 @@ public sealed class SessionStoreTests
     {
         var s = await Store.CreateAsync(Guid.NewGuid(), "doomed", null, null, "{}", None);
         await Files.WriteAsync(s.Id, "work/a.txt", "data", None);
-        await Lifecycle.StartAsync(Guid.NewGuid(), _db.WorkspaceRoot, null, None);
         await Store.DeleteAsync(s.Id, None);
         Assert.That(Directory.Exists(s.WorkspaceDir), Is.False);
         var ex = Assert.ThrowsAsync<RequestRejectedException>(() => Files.ReadAsync(s.Id, "work/a.txt", None))!;
