@@ -43,6 +43,28 @@ public sealed class SessionRules(SessionsOptions options)
             ? status
             : throw RequestRejectedException.InvalidArgument("status", $"'{status}' is not one of {string.Join(", ", SessionStatuses.All)}");
 
+    /// <summary>
+    /// The status flow: created → starting → running → completed | failed. Starting may be skipped
+    /// (created → running), any non-final status may fail, a status may be set to itself, nothing
+    /// goes backwards and completed/failed are final (only resume_session reopens a session).
+    /// </summary>
+    public static bool IsAllowedTransition(string from, string to) => from == to || (from, to) switch
+    {
+        (SessionStatuses.Created, SessionStatuses.Starting or SessionStatuses.Running or SessionStatuses.Failed) => true,
+        (SessionStatuses.Starting, SessionStatuses.Running or SessionStatuses.Failed) => true,
+        (SessionStatuses.Running, SessionStatuses.Completed or SessionStatuses.Failed) => true,
+        _ => false,
+    };
+
+    public static void Transition(string from, string to)
+    {
+        if (!IsAllowedTransition(from, to))
+        {
+            throw RequestRejectedException.InvalidArgument("status", $"cannot change a {from} session to {to}; " +
+                "the flow is created → starting → running → completed | failed (use resume_session to reopen a finished session)");
+        }
+    }
+
     public static string Role(string? role) =>
         role is not null && MessageRoles.All.Contains(role)
             ? role
@@ -69,6 +91,21 @@ public sealed class SessionRules(SessionsOptions options)
         { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => "{}",
         _ => throw RequestRejectedException.InvalidArgument("metadata", "must be a JSON object"),
     };
+
+    public const int MaxLogTail = 10_000;
+
+    /// <summary>session_log's tail: the last N lines, 100 when not given.</summary>
+    public static int Tail(int? tail) => tail switch
+    {
+        null => 100,
+        >= 1 and <= MaxLogTail => tail.Value,
+        _ => throw RequestRejectedException.InvalidArgument("tail", $"must be between 1 and {MaxLogTail}, got {tail}"),
+    };
+
+    public static double OlderThanHours(double hours) =>
+        double.IsFinite(hours) && hours >= 0 && hours <= 24 * 365 * 100
+            ? hours
+            : throw RequestRejectedException.InvalidArgument("older_than_hours", $"must be a number of hours from 0 up, got {hours}");
 
     public static int Limit(int limit) =>
         limit is >= 1 and <= MaxPageSize

@@ -15,7 +15,7 @@ namespace SessionBuddy.Sessions.Sessions;
 /// </summary>
 public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, SessionWorkspaces workspaces)
 {
-    private const string SessionColumns =
+    internal const string SessionColumns =
         "id, name, project, status, working_directory, workspace_dir, metadata::text, message_count, created_at, updated_at";
 
     public async Task<SessionDetails> CreateAsync(
@@ -60,6 +60,8 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             await outbox.EnqueueAsync(connection, transaction, new SessionCreated(created.Id, created.Name, created.Project, created.CreatedAt), ct);
             await transaction.CommitAsync(ct);
             outbox.NotifyCommitted();
+            workspaces.WriteMetadata(created, WorkspaceBackendKinds.Local);
+            workspaces.Log(created.WorkspaceDir, $"session created: {created.Name} (status {created.Status})");
             return created;
         }
         catch
@@ -78,22 +80,95 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
 
     public async Task<SessionDetails> UpdateAsync(Guid sessionId, string? name, string? status, string? metadataJson, CancellationToken ct)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var current = await LockStatusAsync(connection, transaction, sessionId, ct);
+        if (status is not null)
+        {
+            SessionRules.Transition(current, status);
+        }
+
         // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
-        await using var command = dataSource.CreateCommand(
+        await using var command = new NpgsqlCommand(
             $"""
             UPDATE sessions SET
                 name = COALESCE(@name, name),
                 status = COALESCE(@status, status),
                 metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
+                ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
                 updated_at = now()
             WHERE id = @id
             RETURNING {SessionColumns}
-            """);
+            """, connection, transaction);
         command.Parameters.AddWithValue("id", sessionId);
         command.Parameters.AddWithValue("name", NpgsqlDbType.Text, (object?)name ?? DBNull.Value);
         command.Parameters.AddWithValue("status", NpgsqlDbType.Text, (object?)status ?? DBNull.Value);
         command.Parameters.AddWithValue("metadata", NpgsqlDbType.Text, (object?)metadataJson ?? DBNull.Value);
-        return await ReadSingleAsync(command, ct) ?? throw SessionNotFound(sessionId);
+        var updated = await ReadSingleAsync(command, ct) ?? throw SessionNotFound(sessionId);
+        await transaction.CommitAsync(ct);
+        await MirrorAsync(updated, ct);
+        if (status is not null && status != current)
+        {
+            workspaces.Log(updated.WorkspaceDir, $"status {current} → {status}");
+        }
+        return updated;
+    }
+
+    /// <summary>The session's status, its row locked until the transaction ends; not found is a refusal.</summary>
+    internal static async Task<string> LockStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand("SELECT status FROM sessions WHERE id = @id FOR UPDATE", connection, transaction);
+        select.Parameters.AddWithValue("id", sessionId);
+        return await select.ExecuteScalarAsync(ct) as string ?? throw SessionNotFound(sessionId);
+    }
+
+    /// <summary>Rewrites the session's session.json from the row (with its backend).</summary>
+    internal async Task MirrorAsync(SessionDetails session, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT backend FROM sessions WHERE id = @id");
+        command.Parameters.AddWithValue("id", session.Id);
+        if (await command.ExecuteScalarAsync(ct) is string backend)
+        {
+            workspaces.WriteMetadata(session, backend);
+        }
+    }
+
+    /// <summary>
+    /// Deletes completed and failed sessions last changed more than <paramref name="olderThan"/> ago, each
+    /// exactly as delete_session would. Running (and created or starting) sessions are never touched.
+    /// </summary>
+    public async Task<SessionCleanup> CleanupAsync(double olderThanHours, CancellationToken ct)
+    {
+        var cutoff = DateTimeOffset.UtcNow - TimeSpan.FromHours(olderThanHours);
+        var candidates = new List<Guid>();
+        long skipped;
+        await using (var command = dataSource.CreateCommand(
+            """
+            SELECT id FROM sessions WHERE status IN ('completed', 'failed') AND updated_at < @cutoff ORDER BY updated_at;
+            SELECT count(*) FROM sessions WHERE status NOT IN ('completed', 'failed') AND updated_at < @cutoff;
+            """))
+        {
+            command.Parameters.AddWithValue("cutoff", cutoff);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                candidates.Add(reader.GetGuid(0));
+            }
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            skipped = reader.GetInt64(0);
+        }
+
+        var deleted = new List<Guid>();
+        foreach (var id in candidates)
+        {
+            // Re-checked under the row lock: a session resumed since the scan is left alone.
+            if (await DeleteAsync(id, cutoff, ct))
+            {
+                deleted.Add(id);
+            }
+        }
+        return new SessionCleanup(olderThanHours, deleted, (int)skipped);
     }
 
     public async Task<SessionPage> ListAsync(string? project, string? status, int limit, string? cursor, CancellationToken ct)
@@ -126,13 +201,29 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
 
     public async Task<SessionDeletion> DeleteAsync(Guid sessionId, CancellationToken ct)
     {
+        var messageCount = await DeleteRowAsync(sessionId, finishedBefore: null, ct) ?? throw SessionNotFound(sessionId);
+        return new SessionDeletion(sessionId, true, messageCount);
+    }
+
+    private async Task<bool> DeleteAsync(Guid sessionId, DateTimeOffset finishedBefore, CancellationToken ct) =>
+        await DeleteRowAsync(sessionId, finishedBefore, ct) is not null;
+
+    /// <returns>The number of messages deleted with the session, or null when no session matched.</returns>
+    private async Task<long?> DeleteRowAsync(Guid sessionId, DateTimeOffset? finishedBefore, CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using var delete = new NpgsqlCommand("DELETE FROM sessions WHERE id = @id RETURNING message_count", connection, transaction);
+        await using var delete = new NpgsqlCommand(
+            """
+            DELETE FROM sessions WHERE id = @id
+              AND (@before::timestamptz IS NULL OR (status IN ('completed', 'failed') AND updated_at < @before))
+            RETURNING message_count
+            """, connection, transaction);
         delete.Parameters.AddWithValue("id", sessionId);
+        delete.Parameters.AddWithValue("before", NpgsqlDbType.TimestampTz, (object?)finishedBefore ?? DBNull.Value);
         if (await delete.ExecuteScalarAsync(ct) is not long messageCount)
         {
-            throw SessionNotFound(sessionId);
+            return null;
         }
 
         await outbox.EnqueueAsync(connection, transaction, new SessionDeleted(sessionId, DateTimeOffset.UtcNow), ct);
@@ -141,7 +232,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
 
         // After commit: a crash here leaves an orphaned directory, never a session without its files.
         workspaces.Delete(sessionId);
-        return new SessionDeletion(sessionId, true, messageCount);
+        return messageCount;
     }
 
     public async Task<MessageDetails> AddMessageAsync(Guid operationId, Guid sessionId, string role, string content, CancellationToken ct)
@@ -244,13 +335,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return found.Count == 0 ? null : found[0];
     }
 
-    private static async Task<SessionDetails?> ReadSingleAsync(NpgsqlCommand command, CancellationToken ct)
+    internal static async Task<SessionDetails?> ReadSingleAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var rows = await ReadAllAsync(command, ct);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    private static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
+    internal static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var rows = new List<SessionDetails>();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -273,7 +364,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return rows;
     }
 
-    private static async Task<List<MessageDetails>> ReadMessagesAsync(NpgsqlCommand command, CancellationToken ct)
+    internal static async Task<List<MessageDetails>> ReadMessagesAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var rows = new List<MessageDetails>();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -292,6 +383,6 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return document.RootElement.Clone();
     }
 
-    private static RequestRejectedException SessionNotFound(Guid sessionId) =>
+    internal static RequestRejectedException SessionNotFound(Guid sessionId) =>
         RequestRejectedException.NotFound("session_id", $"no session with id {sessionId}");
 }

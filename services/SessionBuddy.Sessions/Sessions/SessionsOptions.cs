@@ -13,4 +13,13 @@ public sealed class SessionsOptions
     public int MaxMessageLength { get; set; } = 200_000;
 
     public int MaxNameLength { get; set; } = 200;
+
+    /// <summary>Largest file the session file tools read or write, in bytes (below the gateway's 4 MiB request limit, so this limit is the one callers meet).</summary>
+    public long MaxFileBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>The docker-compatible CLI (docker or podman, a name on PATH or a full path) of container backends.</summary>
+    public string ContainerCli { get; set; } = "docker";
+
+    /// <summary>How long one container CLI call may take before it counts as failed.</summary>
+    public TimeSpan ContainerCommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,0 +1,11 @@
+namespace SessionBuddy.Contracts.Sessions;
+
+// Lifecycle events, published through the Sessions service's transactional outbox.
+
+public sealed record SessionStarted(Guid SessionId, string WorkingDirectory, string? Project, DateTimeOffset StartedAt);
+
+public sealed record CheckpointCreated(Guid SessionId, Guid CheckpointId, long Sequence, int QualityScore, DateTimeOffset CreatedAt);
+
+public sealed record SessionEnded(Guid SessionId, int QualityScore, string HandoffPath, DateTimeOffset EndedAt);
+
+public sealed record SessionResumed(Guid SessionId, Guid? CheckpointId, DateTimeOffset ResumedAt);

@@ -1,0 +1,17 @@
+using MassTransit;
+using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
+
+namespace SessionBuddy.Sessions.Consumers;
+
+public sealed class CreateCheckpointConsumer(LifecycleStore lifecycle) : IConsumer<CreateCheckpoint>
+{
+    public Task Consume(ConsumeContext<CreateCheckpoint> context) => context.RespondWithAsync(() =>
+    {
+        var request = context.Message;
+        return lifecycle.CheckpointAsync(request.OperationId, request.SessionId, request.Summary, context.CancellationToken);
+    });
+}

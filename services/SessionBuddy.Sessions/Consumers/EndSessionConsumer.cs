@@ -1,0 +1,17 @@
+using MassTransit;
+using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
+
+namespace SessionBuddy.Sessions.Consumers;
+
+public sealed class EndSessionConsumer(LifecycleStore lifecycle) : IConsumer<EndSession>
+{
+    public Task Consume(ConsumeContext<EndSession> context) => context.RespondWithAsync(() =>
+    {
+        var request = context.Message;
+        return lifecycle.EndAsync(request.OperationId, request.SessionId, request.Summary, context.CancellationToken);
+    });
+}

@@ -1,0 +1,17 @@
+using MassTransit;
+using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
+
+namespace SessionBuddy.Sessions.Consumers;
+
+public sealed class ExportSessionConsumer(LifecycleStore lifecycle) : IConsumer<ExportSession>
+{
+    public Task Consume(ConsumeContext<ExportSession> context) => context.RespondWithAsync(() =>
+    {
+        var request = context.Message;
+        return lifecycle.ExportAsync(request.SessionId, request.Format, context.CancellationToken);
+    });
+}

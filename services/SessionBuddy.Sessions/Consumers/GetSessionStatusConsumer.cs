@@ -1,0 +1,17 @@
+using MassTransit;
+using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
+
+namespace SessionBuddy.Sessions.Consumers;
+
+public sealed class GetSessionStatusConsumer(LifecycleStore lifecycle) : IConsumer<GetSessionStatus>
+{
+    public Task Consume(ConsumeContext<GetSessionStatus> context) => context.RespondWithAsync(() =>
+    {
+        var request = context.Message;
+        return lifecycle.StatusAsync(request.SessionId, context.CancellationToken);
+    });
+}

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Sessions;
+using SessionBuddy.Sessions.Workspaces;
+using SessionBuddy.Testing;
+
+namespace SessionBuddy.Sessions.Tests;
+
+/// <summary>One PostgreSQL for the assembly (the shared InfrastructureFixture).</summary>
+[SetUpFixture]
+public sealed class TestPostgres
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static InfrastructureFixture? _fixture;
+
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            _fixture ??= await InfrastructureFixture.CreateAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+        return await _fixture.CreateDatabaseAsync("sessions_test_" + Guid.NewGuid().ToString("N")[..12]);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServer()
+    {
+        if (_fixture is not null)
+        {
+            await _fixture.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A fresh migrated sessionsdb and workspace root, with the Sessions classes wired as the service wires them.</summary>
+public sealed class SessionsDatabase : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private SessionsDatabase(ServiceProvider services, string workspaceRoot)
+    {
+        _services = services;
+        WorkspaceRoot = workspaceRoot;
+    }
+
+    public string WorkspaceRoot { get; }
+
+    public NpgsqlDataSource DataSource => Get<NpgsqlDataSource>();
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public static async Task<SessionsDatabase> CreateAsync(Action<SessionsOptions>? configure = null)
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        var root = Path.Combine(Path.GetTempPath(), "sessions-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = new SessionsOptions { WorkspaceRoot = root };
+        configure?.Invoke(options);
+        var services = new ServiceCollection()
+            .AddSingleton(new NpgsqlDataSourceBuilder(connectionString).Build())
+            .AddSingleton(Options.Create(options))
+            .AddSingleton(new SessionRules(options))
+            .AddSingleton<OutboxSignal>()
+            .AddSingleton<Outbox>()
+            .AddSingleton<SessionWorkspaces>()
+            .AddSingleton<SessionStore>()
+            .AddSingleton<WorkingDirectoryProbe>()
+            .AddSingleton<WorkspaceBackendRegistry>()
+            .AddSingleton<WorkspaceFiles>()
+            .AddSingleton<LifecycleStore>()
+            .BuildServiceProvider();
+        var migrator = new DatabaseMigrator(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            new DatabaseMigrations("sessionsdb", typeof(SessionStore).Assembly),
+            NullLogger<DatabaseMigrator>.Instance);
+        await migrator.StartAsync(CancellationToken.None);
+        return new SessionsDatabase(services, root);
+    }
+
+    public async Task<long> CountAsync(string sql, Guid? id = null)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        if (id is not null)
+        {
+            command.Parameters.AddWithValue("id", id.Value);
+        }
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    public async Task ExecuteAsync(string sql, Guid id)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        if (Directory.Exists(WorkspaceRoot))
+        {
+            Directory.Delete(WorkspaceRoot, recursive: true);
+        }
+    }
+}
