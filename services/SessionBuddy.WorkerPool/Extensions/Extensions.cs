@@ -2,6 +2,9 @@ using MassTransit;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Pools;
+using SessionBuddy.WorkerPool.Tasks;
 
 namespace SessionBuddy.WorkerPool.Extensions;
 
@@ -10,6 +13,22 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase("workerpooldb", typeof(Extensions).Assembly);
+
+        builder.Services.AddOptions<WorkerPoolOptions>()
+            .Bind(builder.Configuration.GetSection(WorkerPoolOptions.SectionName))
+            .Validate(o => o.MaxConcurrentTasks is >= 1 and <= 100, "WorkerPool:MaxConcurrentTasks must be 1..100")
+            .Validate(o => o.MaxWorkersPerPool >= 1 && o.MaxPools >= 1 && o.MaxWorkers >= 1, "WorkerPool pool and worker limits must be at least 1")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<WorkerTypes>();
+        builder.Services.AddSingleton<PoolRules>();
+        builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<TaskStore>();
+        builder.Services.AddSingleton<TaskWorkspaces>();
+        builder.Services.AddSingleton<TaskDispatcher>();
+        builder.Services.AddSingleton<InstanceIdentity>();
+        // Registered after the migrator and before the bus: orphaned tasks are failed before new work arrives.
+        builder.Services.AddHostedService<InstanceRegistry>();
+
         builder.AddServiceBus(ServiceNames.WorkerPool, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 }
