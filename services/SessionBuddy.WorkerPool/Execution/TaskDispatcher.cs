@@ -209,7 +209,9 @@ public sealed partial class TaskDispatcher(
         {
             workspace = workspace with { OutputDir = Path.Combine(workspace.OutputDir, $"attempt-{attempt}") };
         }
-        await tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, ct);
+        var sessionMs = slot.Elapsed.TotalMilliseconds;
+        // Bookkeeping overlaps the process: the "running" row and session status are written while it starts.
+        var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
         var running = workspaces.SetStatusAsync(workspace.SessionId, SessionStatuses.Running);
 
         var reporter = new ProgressReporter(tasks, task.TaskId);
@@ -225,10 +227,11 @@ public sealed partial class TaskDispatcher(
         outcome.Metadata["workspace_dir"] = workspace.WorkspaceDir;
         outcome.Metadata["output_dir"] = workspace.OutputDir;
         outcome.Metadata["queue_ms"] = Math.Round(queueMs, 3);
+        outcome.Metadata["session_ms"] = Math.Round(sessionMs, 3);
         // Time this task spent in SessionBuddy (session, bookkeeping, spawning) beyond its process's own run.
         outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
-        await running;
-        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace);
+        await started;
+        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace with { StatusUpdate = running });
     }
 
     private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace)
@@ -238,8 +241,9 @@ public sealed partial class TaskDispatcher(
             JsonSerializer.Serialize(outcome.Metadata), null, CancellationToken.None);
         if (finished is not null && workspace is not null)
         {
-            _ = workspaces.SetStatusAsync(workspace.SessionId,
-                outcome.Status == WorkerTaskStatuses.Completed ? SessionStatuses.Completed : SessionStatuses.Failed);
+            // After the "running" update, so the session ends with the task's outcome.
+            var status = outcome.Status == WorkerTaskStatuses.Completed ? SessionStatuses.Completed : SessionStatuses.Failed;
+            _ = (workspace.StatusUpdate ?? Task.CompletedTask).ContinueWith(_ => workspaces.SetStatusAsync(workspace.SessionId, status), TaskScheduler.Default).Unwrap();
         }
     }
 
