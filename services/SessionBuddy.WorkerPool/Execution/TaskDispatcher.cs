@@ -98,15 +98,14 @@ public sealed partial class TaskDispatcher(
     private async Task RunOnWorkerAsync(WorkerTaskResult task, Stopwatch queued, CancellationToken ct)
     {
         var gate = _gates.GetOrAdd("worker:" + task.WorkerId, _ => new SemaphoreSlim(1));
+        (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run;
         await gate.WaitAsync(ct);
         try
         {
             await _global.WaitAsync(ct);
             try
             {
-                var (outcome, workspace) = await ExecuteAsync(task, task.WorkerId, task.WorkerType, 1, queued, ct);
-                await pools.RecordOutcomeAsync(task.WorkerId, outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None);
-                await FinishAsync(task, task.WorkerId, outcome, workspace);
+                run = await ExecuteAsync(task, task.WorkerId, task.WorkerType, 1, null, queued, ct);
             }
             finally
             {
@@ -117,46 +116,40 @@ public sealed partial class TaskDispatcher(
         {
             gate.Release();
         }
+        // The worker is free once its process exited; the bookkeeping does not hold its slot.
+        await Task.WhenAll(
+            pools.RecordOutcomeAsync(task.WorkerId, run.Outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None),
+            FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace));
     }
 
     private async Task RunOnPoolAsync(WorkerTaskResult task, int poolSize, Stopwatch queued, CancellationToken ct)
     {
         var gate = _gates.GetOrAdd("pool:" + task.PoolId, _ => new SemaphoreSlim(Math.Max(1, poolSize)));
         var tried = new List<string>();
+        TaskWorkspace? previous = null;
         for (var attempt = 1; ; attempt++)
         {
+            WorkerDetails? worker;
+            (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run = default;
             await gate.WaitAsync(ct);
             try
             {
                 await _global.WaitAsync(ct);
                 try
                 {
-                    var worker = await PickWorkerAsync(task.PoolId!, tried, ct);
-                    if (worker is null)
+                    worker = await PickWorkerAsync(task.PoolId!, tried, ct);
+                    if (worker is not null)
                     {
-                        await FinishAsync(task, null, Outcome(WorkerTaskStatuses.Failed, $"pool '{task.PoolId}' has no healthy worker left", queued), null);
-                        return;
+                        try
+                        {
+                            run = await ExecuteAsync(task, worker.WorkerId, worker.WorkerType, attempt, previous, queued, ct);
+                            previous = run.Workspace ?? previous;
+                        }
+                        finally
+                        {
+                            _busyWorkers.TryRemove(worker.WorkerId, out _);
+                        }
                     }
-                    (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run;
-                    try
-                    {
-                        run = await ExecuteAsync(task, worker.WorkerId, worker.WorkerType, attempt, queued, ct);
-                    }
-                    finally
-                    {
-                        _busyWorkers.TryRemove(worker.WorkerId, out _);
-                    }
-                    var succeeded = run.Outcome.Status == WorkerTaskStatuses.Completed;
-                    await pools.RecordOutcomeAsync(worker.WorkerId, succeeded, options.Value.UnhealthyAfterFailures, CancellationToken.None);
-                    tried.Add(worker.WorkerId);
-                    run.Outcome.Metadata["workers_tried"] = tried.ToArray();
-                    if (run.Outcome.Status == WorkerTaskStatuses.Failed && attempt <= options.Value.MaxRetries && !ct.IsCancellationRequested)
-                    {
-                        LogRetrying(task.TaskId, worker.WorkerId, attempt);
-                        continue;
-                    }
-                    await FinishAsync(task, worker.WorkerId, run.Outcome, run.Workspace);
-                    return;
                 }
                 finally
                 {
@@ -167,6 +160,24 @@ public sealed partial class TaskDispatcher(
             {
                 gate.Release();
             }
+            if (worker is null)
+            {
+                await FinishAsync(task, null, Outcome(WorkerTaskStatuses.Failed, $"pool '{task.PoolId}' has no healthy worker left", queued), null);
+                return;
+            }
+            tried.Add(worker.WorkerId);
+            var outcome = run.Outcome!; // set whenever a worker was picked
+            outcome.Metadata["workers_tried"] = tried.ToArray();
+            var record = pools.RecordOutcomeAsync(worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None);
+            if (outcome.Status == WorkerTaskStatuses.Failed && attempt <= options.Value.MaxRetries && !ct.IsCancellationRequested)
+            {
+                // Counted first, so a worker that just turned unhealthy is not picked again.
+                await record;
+                LogRetrying(task.TaskId, worker.WorkerId, attempt);
+                continue;
+            }
+            await Task.WhenAll(record, FinishAsync(task, worker.WorkerId, outcome, run.Workspace));
+            return;
         }
     }
 
@@ -187,7 +198,7 @@ public sealed partial class TaskDispatcher(
     }
 
     private async Task<(ExecutionOutcome Outcome, TaskWorkspace? Workspace)> ExecuteAsync(
-        WorkerTaskResult task, string workerId, string workerType, int attempt, Stopwatch queued, CancellationToken ct)
+        WorkerTaskResult task, string workerId, string workerType, int attempt, TaskWorkspace? previous, Stopwatch queued, CancellationToken ct)
     {
         var queueMs = queued.Elapsed.TotalMilliseconds;
         var slot = Stopwatch.StartNew();
@@ -197,22 +208,26 @@ public sealed partial class TaskDispatcher(
             return (Outcome(WorkerTaskStatuses.Failed, $"worker type '{workerType}' is not configured on this instance", queued), null);
         }
         TaskWorkspace workspace;
-        try
+        if (previous is not null)
         {
-            workspace = await workspaces.CreateAsync(task.TaskId, workerId, workerType, task.PoolId, ct);
+            // A retry stays in the task's session; its log goes to a directory of its own.
+            var baseOutput = attempt > 2 ? Path.GetDirectoryName(previous.OutputDir)! : previous.OutputDir;
+            workspace = previous with { OutputDir = Path.Combine(baseOutput, $"attempt-{attempt}") };
         }
-        catch (Exception ex) when (ex is MassTransit.RequestTimeoutException or MassTransit.RequestFaultException or InvalidOperationException)
+        else
         {
-            return (Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null);
-        }
-        if (attempt > 1)
-        {
-            workspace = workspace with { OutputDir = Path.Combine(workspace.OutputDir, $"attempt-{attempt}") };
+            try
+            {
+                workspace = await workspaces.CreateAsync(task.TaskId, workerId, workerType, task.PoolId, ct);
+            }
+            catch (Exception ex) when (ex is MassTransit.RequestTimeoutException or MassTransit.RequestFaultException or InvalidOperationException)
+            {
+                return (Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null);
+            }
         }
         var sessionMs = slot.Elapsed.TotalMilliseconds;
         // Bookkeeping overlaps the process: the "running" row and session status are written while it starts.
         var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
-        var running = workspaces.SetStatusAsync(workspace.SessionId, SessionStatuses.Running);
 
         var reporter = new ProgressReporter(tasks, task.TaskId);
         var outcome = await TaskProcess.RunAsync(
@@ -231,7 +246,7 @@ public sealed partial class TaskDispatcher(
         // Time this task spent in SessionBuddy (session, bookkeeping, spawning) beyond its process's own run.
         outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
         await started;
-        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace with { StatusUpdate = running });
+        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace);
     }
 
     private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace)

@@ -29,6 +29,9 @@ public sealed class WorkerPoolOptions
     /// <summary>Whether each task gets its own session (workspace, output dir) from the Sessions service.</summary>
     public bool CreateSessions { get; set; } = true;
 
+    /// <summary>Sessions created ahead of demand so tasks start without a Sessions round trip (0: create per task).</summary>
+    public int PreparedSessions { get; set; } = 16;
+
     /// <summary>Where task workspaces go when <see cref="CreateSessions"/> is off.</summary>
     public string? LocalWorkspaceRoot { get; set; }
 

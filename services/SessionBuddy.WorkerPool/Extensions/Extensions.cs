@@ -32,6 +32,8 @@ internal static class Extensions
         builder.Services.AddHostedService<InstanceRegistry>();
 
         builder.AddServiceBus(ServiceNames.WorkerPool, bus => bus.AddConsumers(typeof(Extensions).Assembly));
+        // After the bus: prepares sessions once it runs, and returns unused ones before it stops.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskWorkspaces>());
     }
 
     /// <summary>
