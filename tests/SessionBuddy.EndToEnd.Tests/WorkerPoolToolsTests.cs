@@ -156,13 +156,13 @@ public sealed class WorkerPoolToolsTests
         var result = await tools.Mcp.CallToolAsync("worker_execute", new Dictionary<string, object?>
         {
             ["worker_id"] = workers[0],
-            ["prompt_or_command"] = "for i in 1 2 3 4; do echo step $i; sleep 0.4; done",
+            ["prompt_or_command"] = "for i in 1 2 3 4 5 6; do echo step $i; sleep 0.5; done",
             ["timeout_seconds"] = 30,
         }, new SynchronousProgress(reports.Enqueue));
         Assert.That(result.IsError, Is.Not.True, ToolClient.Text(result));
         var task = result.StructuredContent!.Value;
         Assert.That(task.GetProperty("status").GetString(), Is.EqualTo("completed"));
-        Assert.That(task.GetProperty("output").GetString(), Is.EqualTo("step 1\nstep 2\nstep 3\nstep 4"));
+        Assert.That(task.GetProperty("output").GetString(), Is.EqualTo("step 1\nstep 2\nstep 3\nstep 4\nstep 5\nstep 6"));
         Assert.That(reports.Select(r => r.Message), Has.Some.Contains(": step "), "output lines arrived as progress");
         // Notifications are delivered asynchronously; the last one may trail the result.
         Assert.That(() => reports.Select(r => r.Message), Has.Some.Contains("completed").After(5_000, 50));
