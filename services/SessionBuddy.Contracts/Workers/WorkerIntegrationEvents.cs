@@ -35,3 +35,9 @@ public static class WorkerTaskStatuses
 
     public static readonly IReadOnlyList<string> Final = [Completed, Failed, Timeout, Cancelled];
 }
+
+/// <summary>
+/// A pool was shut down with push_to_akosha: the results of all its tasks, for AkoshaSync to push.
+/// Published through the WorkerPool outbox; consumers de-duplicate on the message id.
+/// </summary>
+public sealed record PoolResultsCollected(string PoolId, IReadOnlyList<WorkerTaskCompleted> Results, DateTimeOffset CollectedAt);

@@ -1,7 +1,11 @@
 using MassTransit;
+using Npgsql;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Pools;
+using SessionBuddy.WorkerPool.Tasks;
 
 namespace SessionBuddy.WorkerPool.Extensions;
 
@@ -9,7 +13,45 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        BoundConnectionPool(builder, "workerpooldb");
         builder.AddServiceDatabase("workerpooldb", typeof(Extensions).Assembly);
+
+        builder.Services.AddOptions<WorkerPoolOptions>()
+            .Bind(builder.Configuration.GetSection(WorkerPoolOptions.SectionName))
+            .Validate(o => o.MaxConcurrentTasks is >= 1 and <= 100, "WorkerPool:MaxConcurrentTasks must be 1..100")
+            .Validate(o => o.MaxWorkersPerPool >= 1 && o.MaxPools >= 1 && o.MaxWorkers >= 1, "WorkerPool pool and worker limits must be at least 1")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<WorkerTypes>();
+        builder.Services.AddSingleton<PoolRules>();
+        builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<TaskStore>();
+        builder.Services.AddSingleton<TaskWorkspaces>();
+        builder.Services.AddSingleton<TaskDispatcher>();
+        builder.Services.AddSingleton<InstanceIdentity>();
+        // Registered after the migrator and before the bus: orphaned tasks are failed before new work arrives.
+        builder.Services.AddHostedService<InstanceRegistry>();
+
         builder.AddServiceBus(ServiceNames.WorkerPool, bus => bus.AddConsumers(typeof(Extensions).Assembly));
+        // After the bus: prepares sessions once it runs, and returns unused ones before it stops.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskWorkspaces>());
+    }
+
+    /// <summary>
+    /// Up to 100 tasks write their state at once here; a bounded connection pool makes them queue for a
+    /// connection instead of exhausting the max_connections that all services share on one server.
+    /// An explicit pool size in the connection string wins.
+    /// </summary>
+    private static void BoundConnectionPool(IHostApplicationBuilder builder, string name)
+    {
+        if (builder.Configuration.GetConnectionString(name) is not { } connectionString)
+        {
+            return;
+        }
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.MaxPoolSize = builder.Configuration.GetValue("WorkerPool:MaxDatabaseConnections", 20);
+            builder.Configuration[$"ConnectionStrings:{name}"] = settings.ConnectionString;
+        }
     }
 }

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using SessionBuddy.Testing;
+
+namespace SessionBuddy.Bench;
+
+/// <summary>
+/// workers: dispatch overhead of the WorkerPool through the real MCP endpoint. Starts the whole system
+/// (or uses --mcp URL), runs shell tasks executing `true` through pool_execute (tasks/s, and the p95 of
+/// each task's overhead beyond its own process, as the service measures it), then 100 single workers
+/// each running a task at the same time.
+/// </summary>
+public sealed class WorkersCommand : IBenchCommand
+{
+    public string Name => "workers";
+
+    public string Description => "pool_execute tasks/s and p95 overhead with `true` shell tasks; 100 concurrent workers [--tasks N] [--mcp URL]";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var taskCount = int.Parse(args.Option("tasks") ?? "600");
+        DistributedAppFixture? app = null;
+        Uri endpoint;
+        if (args.Option("mcp") is { } url)
+        {
+            endpoint = new Uri(url);
+        }
+        else
+        {
+            // Inherited by the WorkerPool process the fixture starts.
+            Environment.SetEnvironmentVariable("WorkerPool__MaxConcurrentTasks", "100");
+            Environment.SetEnvironmentVariable("WorkerPool__MaxWorkers", "200");
+            Console.WriteLine("starting PostgreSQL, RabbitMQ, the services and the gateway ...");
+            app = await DistributedAppFixture.CreateAsync();
+            endpoint = app.McpUri;
+        }
+        try
+        {
+            await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp }));
+            var failures = 0;
+
+            // One pool of 3 workers, then the same load spread over 10 pools by pool_route_execute.
+            var single = await CallAsync(client, "pool_create", new() { ["worker_types"] = new[] { "shell" }, ["max_workers"] = 3 });
+            var poolId = single.GetProperty("pool_id").GetString()!;
+            await CallAsync(client, "pool_execute", new() { ["pool_id"] = poolId, ["tasks"] = Enumerable.Repeat("true", 30).ToArray(), ["wait"] = true }); // warm-up
+            var (rate, tasks) = await TimedAsync(() => CallAsync(client, "pool_execute",
+                new() { ["pool_id"] = poolId, ["tasks"] = Enumerable.Repeat("true", taskCount).ToArray(), ["wait"] = true, ["timeout_seconds"] = 60 }), taskCount);
+            failures += Report("pool_execute, 1 pool x 3 workers", rate, tasks);
+
+            for (var i = 1; i < 10; i++)
+            {
+                await CallAsync(client, "pool_create", new() { ["worker_types"] = new[] { "shell" }, ["max_workers"] = 3 });
+            }
+            (rate, tasks) = await TimedAsync(() => CallAsync(client, "pool_route_execute",
+                new() { ["tasks"] = Enumerable.Repeat("true", taskCount).ToArray(), ["strategy"] = "least_loaded", ["wait"] = true, ["timeout_seconds"] = 60 }), taskCount);
+            failures += Report("pool_route_execute, 10 pools x 3 workers", rate, tasks);
+
+            // 100 single workers, each running `sleep 1` at the same time.
+            var spawned = await CallAsync(client, "worker_spawn", new() { ["worker_type"] = "shell", ["count"] = 100 });
+            var workers = spawned.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("worker_id").GetString()!).ToList();
+            var clock = Stopwatch.StartNew();
+            var results = await Task.WhenAll(workers.Select(w => CallAsync(client, "worker_execute",
+                new() { ["worker_id"] = w, ["prompt_or_command"] = "sleep 1", ["timeout_seconds"] = 60 })));
+            var completed = results.Count(r => r.GetProperty("status").GetString() == "completed");
+            Console.WriteLine($"{"100 concurrent workers (sleep 1 each)",-44} {completed}/100 completed in {clock.Elapsed.TotalSeconds:F2} s wall time");
+            foreach (var error in results.Where(r => r.GetProperty("status").GetString() != "completed").Select(r => r.GetProperty("error").GetString()).Distinct().Take(3))
+            {
+                Console.WriteLine("  failed: " + error);
+            }
+            failures += 100 - completed;
+            return failures == 0 ? 0 : 1;
+        }
+        finally
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<(double Rate, List<JsonElement> Tasks)> TimedAsync(Func<Task<JsonElement>> call, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        var batch = await call();
+        return (count / clock.Elapsed.TotalSeconds, [.. batch.GetProperty("tasks").EnumerateArray()]);
+    }
+
+    private static int Report(string name, double rate, List<JsonElement> tasks)
+    {
+        var failed = tasks.Count(t => t.GetProperty("status").GetString() != "completed");
+        foreach (var error in tasks.Where(t => t.GetProperty("status").GetString() != "completed")
+                     .Select(t => t.GetProperty("error").GetString()).Distinct().Take(3))
+        {
+            Console.WriteLine("  failed: " + error);
+        }
+        double P(string field, double q)
+        {
+            var values = tasks.Select(t => t.GetProperty("metadata").TryGetProperty(field, out var v) ? v.GetDouble() : double.NaN)
+                .Where(v => !double.IsNaN(v)).Order().ToList();
+            if (values.Count == 0)
+            {
+                return double.NaN;
+            }
+            return values[Math.Min(values.Count - 1, (int)Math.Ceiling(q * values.Count) - 1)];
+        }
+        Console.WriteLine($"{name,-44} {rate,7:F1} tasks/s  overhead p50 {P("overhead_ms", 0.5):F2} ms  p95 {P("overhead_ms", 0.95):F2} ms  " +
+            $"(session p50 {P("session_ms", 0.5):F2} ms)  process p50 {P("process_ms", 0.5):F2} ms  failed {failed}");
+        return failed;
+    }
+
+    private static async Task<JsonElement> CallAsync(McpClient client, string tool, Dictionary<string, object?> arguments)
+    {
+        var result = await client.CallToolAsync(tool, arguments);
+        if (result.IsError == true || result.StructuredContent is null)
+        {
+            throw new InvalidOperationException($"{tool} failed: {string.Join(" ", result.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text))}");
+        }
+        return result.StructuredContent.Value;
+    }
+}

@@ -1,0 +1,55 @@
+using ModelContextProtocol;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.Gateway.Messaging;
+
+namespace SessionBuddy.Gateway.Progress;
+
+/// <summary>
+/// Waits for worker tasks the WorkerPool service accepted, without holding a bus request open for
+/// minutes: it polls their state (briefly at first, then every 500 ms) and forwards each new
+/// progress line and each finished task to the caller as an MCP progress notification.
+/// </summary>
+public sealed class TaskCompletionWatch(ServiceRequests requests)
+{
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromMilliseconds(500);
+
+    public async Task<IReadOnlyList<WorkerTaskResult>> WaitAsync(
+        IReadOnlyList<WorkerTaskResult> accepted, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken)
+    {
+        var ids = accepted.Select(t => t.TaskId).ToList();
+        // Tasks queue behind each other in a pool, so the whole batch may take several task timeouts.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(accepted.Max(t => t.TimeoutSeconds) * Math.Max(1, accepted.Count) + 60);
+        var seen = new Dictionary<Guid, (string Status, long Events)>();
+        var interval = TimeSpan.FromMilliseconds(10);
+        IReadOnlyList<WorkerTaskResult> current = accepted;
+        while (true)
+        {
+            var finished = current.Count(t => WorkerTaskStatuses.Final.Contains(t.Status));
+            foreach (var task in current)
+            {
+                if (seen.TryGetValue(task.TaskId, out var before) && before.Status == task.Status && before.Events == task.ProgressEvents)
+                {
+                    continue;
+                }
+                seen[task.TaskId] = (task.Status, task.ProgressEvents);
+                progress?.Report(new ProgressNotificationValue
+                {
+                    Progress = finished,
+                    Total = current.Count,
+                    Message = $"task {task.TaskId} ({task.WorkerId}) {task.Status}" + (task.Progress is { } line && !WorkerTaskStatuses.Final.Contains(task.Status) ? ": " + line : ""),
+                });
+            }
+            if (finished == current.Count)
+            {
+                return current;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new McpException($"the tasks did not finish in time; poll them with worker_status or pool_status (task ids: {string.Join(", ", ids)})");
+            }
+            await Task.Delay(interval, cancellationToken);
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, MaxInterval.Ticks));
+            current = (await requests.SendAsync<GetTaskResults, TaskBatch>(new GetTaskResults(ids), cancellationToken)).Tasks;
+        }
+    }
+}

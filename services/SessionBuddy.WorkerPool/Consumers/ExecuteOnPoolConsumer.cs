@@ -1,0 +1,34 @@
+using MassTransit;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Pools;
+using SessionBuddy.WorkerPool.Tasks;
+
+namespace SessionBuddy.WorkerPool.Consumers;
+
+/// <summary>Accepts the tasks and replies at once; they run in the background on this instance.</summary>
+public sealed class ExecuteOnPoolConsumer(PoolStore pools, TaskStore tasks, PoolRules rules, TaskDispatcher dispatcher, InstanceIdentity instance)
+    : IConsumer<ExecuteOnPool>
+{
+    public Task Consume(ConsumeContext<ExecuteOnPool> context) => context.RespondWithAsync(async () =>
+    {
+        var request = context.Message;
+        var ct = context.CancellationToken;
+        var pool = await pools.FindAsync(request.PoolId, ct)
+            ?? throw RequestRejectedException.NotFound("pool_id", $"no pool '{request.PoolId}'; create it with pool_create");
+        if (pool.Status != PoolStatuses.Active)
+        {
+            throw RequestRejectedException.InvalidArgument("pool_id", $"pool '{request.PoolId}' is shut down; create a new pool");
+        }
+        var texts = rules.Tasks(request.Tasks);
+        var timeout = PoolRules.Timeout(request.TimeoutSeconds);
+        var (created, fresh) = await tasks.CreateAsync(
+            request.OperationId, [.. texts.Select(t => new NewTask(pool.PoolId, null, pool.WorkerTypes[0], t, timeout))], instance.Id, ct);
+        if (fresh)
+        {
+            dispatcher.Start(created, pool.MaxWorkers);
+        }
+        return new TaskBatch(created);
+    });
+}

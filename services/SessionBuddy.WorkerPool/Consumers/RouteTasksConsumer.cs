@@ -1,0 +1,59 @@
+using MassTransit;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Pools;
+using SessionBuddy.WorkerPool.Tasks;
+
+namespace SessionBuddy.WorkerPool.Consumers;
+
+/// <summary>Spreads tasks over the active pools that have a healthy worker, in turn or to the least loaded.</summary>
+public sealed class RouteTasksConsumer(PoolStore pools, TaskStore tasks, PoolRules rules, TaskDispatcher dispatcher, InstanceIdentity instance)
+    : IConsumer<RouteTasks>
+{
+    public Task Consume(ConsumeContext<RouteTasks> context) => context.RespondWithAsync(async () =>
+    {
+        var request = context.Message;
+        var ct = context.CancellationToken;
+        var texts = rules.Tasks(request.Tasks);
+        var strategy = PoolRules.Strategy(request.Strategy);
+        var timeout = PoolRules.Timeout(request.TimeoutSeconds);
+        var healthy = (await pools.ListAsync(null, ct))
+            .Where(p => p.Status == PoolStatuses.Active && p.Workers.Any(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy))
+            .ToList();
+        if (healthy.Count == 0)
+        {
+            throw RequestRejectedException.InvalidArgument("tasks", "no active pool with a healthy worker; create one with pool_create");
+        }
+
+        var assigned = new List<PoolDetails>(texts.Count);
+        if (strategy == RoutingStrategies.RoundRobin)
+        {
+            var start = await pools.NextRouteOffsetAsync(texts.Count, ct);
+            assigned.AddRange(texts.Select((_, i) => healthy[(int)((start + i) % healthy.Count)]));
+        }
+        else
+        {
+            var load = healthy.ToDictionary(p => p.PoolId, p => (double)(p.TasksPending + p.TasksRunning));
+            foreach (var _ in texts)
+            {
+                var target = healthy.MinBy(p => load[p.PoolId] / p.MaxWorkers)!;
+                load[target.PoolId]++;
+                assigned.Add(target);
+            }
+        }
+
+        var (created, fresh) = await tasks.CreateAsync(
+            request.OperationId,
+            [.. texts.Select((t, i) => new NewTask(assigned[i].PoolId, null, assigned[i].WorkerTypes[0], t, timeout))],
+            instance.Id, ct);
+        if (fresh)
+        {
+            foreach (var group in created.GroupBy(t => t.PoolId!))
+            {
+                dispatcher.Start([.. group], healthy.First(p => p.PoolId == group.Key).MaxWorkers);
+            }
+        }
+        return new TaskBatch(created);
+    });
+}

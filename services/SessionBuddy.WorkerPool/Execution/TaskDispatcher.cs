@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.WorkerPool.Pools;
+using SessionBuddy.WorkerPool.Tasks;
+
+namespace SessionBuddy.WorkerPool.Execution;
+
+/// <summary>
+/// Runs accepted tasks in this process: one task at a time per worker, at most the pool's size per
+/// pool, at most WorkerPool:MaxConcurrentTasks overall. A failed pool task is retried on another
+/// worker of the pool (WorkerPool:MaxRetries); every outcome is stored with its outbox event.
+/// </summary>
+public sealed partial class TaskDispatcher(
+    TaskStore tasks,
+    PoolStore pools,
+    WorkerTypes types,
+    TaskWorkspaces workspaces,
+    IOptions<WorkerPoolOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<TaskDispatcher> logger)
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly SemaphoreSlim _global = new(Math.Clamp(options.Value.MaxConcurrentTasks, 1, 100));
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new();
+    private readonly ConcurrentDictionary<string, byte> _busyWorkers = new();
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+
+    public int Running => _running.Count;
+
+    /// <summary>Starts the tasks in the background; <paramref name="poolSize"/> bounds a pool's parallelism.</summary>
+    public void Start(IReadOnlyList<WorkerTaskResult> accepted, int poolSize = 1)
+    {
+        foreach (var task in accepted)
+        {
+            var cancel = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+            if (!_running.TryAdd(task.TaskId, cancel))
+            {
+                cancel.Dispose();
+                continue;
+            }
+            var queued = Stopwatch.StartNew();
+            _ = Task.Run(() => RunAsync(task, poolSize, queued, cancel));
+        }
+    }
+
+    public bool Cancel(Guid taskId)
+    {
+        if (_running.TryGetValue(taskId, out var cancel))
+        {
+            try
+            {
+                cancel.Cancel();
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        return false;
+    }
+
+    private async Task RunAsync(WorkerTaskResult task, int poolSize, Stopwatch queued, CancellationTokenSource cancel)
+    {
+        try
+        {
+            if (task.PoolId is null)
+            {
+                await RunOnWorkerAsync(task, queued, cancel.Token);
+            }
+            else
+            {
+                await RunOnPoolAsync(task, poolSize, queued, cancel.Token);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+            await FinishAsync(task, null, Outcome(stopping ? WorkerTaskStatuses.Failed : WorkerTaskStatuses.Cancelled,
+                stopping ? "the WorkerPool service stopped before the task ran; run it again" : "cancelled before it started", queued), null);
+        }
+        catch (Exception ex)
+        {
+            LogTaskCrashed(task.TaskId, ex);
+            await FinishAsync(task, null, Outcome(WorkerTaskStatuses.Failed, "internal error while running the task: " + ex.Message, queued), null);
+        }
+        finally
+        {
+            _running.TryRemove(task.TaskId, out _);
+            cancel.Dispose();
+        }
+    }
+
+    private async Task RunOnWorkerAsync(WorkerTaskResult task, Stopwatch queued, CancellationToken ct)
+    {
+        var gate = _gates.GetOrAdd("worker:" + task.WorkerId, _ => new SemaphoreSlim(1));
+        (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run;
+        await gate.WaitAsync(ct);
+        try
+        {
+            await _global.WaitAsync(ct);
+            try
+            {
+                run = await ExecuteAsync(task, task.WorkerId, task.WorkerType, 1, null, queued, ct);
+            }
+            finally
+            {
+                _global.Release();
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+        // The worker is free once its process exited; the bookkeeping does not hold its slot.
+        await Task.WhenAll(
+            pools.RecordOutcomeAsync(task.WorkerId, run.Outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None),
+            FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace));
+    }
+
+    private async Task RunOnPoolAsync(WorkerTaskResult task, int poolSize, Stopwatch queued, CancellationToken ct)
+    {
+        var gate = _gates.GetOrAdd("pool:" + task.PoolId, _ => new SemaphoreSlim(Math.Max(1, poolSize)));
+        var tried = new List<string>();
+        TaskWorkspace? previous = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            WorkerDetails? worker;
+            (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run = default;
+            await gate.WaitAsync(ct);
+            try
+            {
+                await _global.WaitAsync(ct);
+                try
+                {
+                    worker = await PickWorkerAsync(task.PoolId!, tried, ct);
+                    if (worker is not null)
+                    {
+                        try
+                        {
+                            run = await ExecuteAsync(task, worker.WorkerId, worker.WorkerType, attempt, previous, queued, ct);
+                            previous = run.Workspace ?? previous;
+                        }
+                        finally
+                        {
+                            _busyWorkers.TryRemove(worker.WorkerId, out _);
+                        }
+                    }
+                }
+                finally
+                {
+                    _global.Release();
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+            if (worker is null)
+            {
+                await FinishAsync(task, null, Outcome(WorkerTaskStatuses.Failed, $"pool '{task.PoolId}' has no healthy worker left", queued), null);
+                return;
+            }
+            tried.Add(worker.WorkerId);
+            var outcome = run.Outcome!; // set whenever a worker was picked
+            outcome.Metadata["workers_tried"] = tried.ToArray();
+            var record = pools.RecordOutcomeAsync(worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None);
+            if (outcome.Status == WorkerTaskStatuses.Failed && attempt <= options.Value.MaxRetries && !ct.IsCancellationRequested)
+            {
+                // Counted first, so a worker that just turned unhealthy is not picked again.
+                await record;
+                LogRetrying(task.TaskId, worker.WorkerId, attempt);
+                continue;
+            }
+            await Task.WhenAll(record, FinishAsync(task, worker.WorkerId, outcome, run.Workspace));
+            return;
+        }
+    }
+
+    /// <summary>A healthy worker of the pool that is free here, preferring those the task has not failed on.</summary>
+    private async Task<WorkerDetails?> PickWorkerAsync(string poolId, List<string> tried, CancellationToken ct)
+    {
+        var healthy = (await pools.ListWorkersAsync(poolId, includePoolWorkers: true, ct))
+            .Where(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy)
+            .ToList();
+        foreach (var candidate in healthy.OrderBy(w => tried.Contains(w.WorkerId)).ThenBy(w => w.TasksCompleted + w.TasksFailed))
+        {
+            if (_busyWorkers.TryAdd(candidate.WorkerId, 0))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private async Task<(ExecutionOutcome Outcome, TaskWorkspace? Workspace)> ExecuteAsync(
+        WorkerTaskResult task, string workerId, string workerType, int attempt, TaskWorkspace? previous, Stopwatch queued, CancellationToken ct)
+    {
+        var queueMs = queued.Elapsed.TotalMilliseconds;
+        var slot = Stopwatch.StartNew();
+        var type = types.Find(workerType);
+        if (type is null)
+        {
+            return (Outcome(WorkerTaskStatuses.Failed, $"worker type '{workerType}' is not configured on this instance", queued), null);
+        }
+        TaskWorkspace workspace;
+        if (previous is not null)
+        {
+            // A retry stays in the task's session; its log goes to a directory of its own.
+            var baseOutput = attempt > 2 ? Path.GetDirectoryName(previous.OutputDir)! : previous.OutputDir;
+            workspace = previous with { OutputDir = Path.Combine(baseOutput, $"attempt-{attempt}") };
+        }
+        else
+        {
+            try
+            {
+                workspace = await workspaces.CreateAsync(task.TaskId, workerId, workerType, task.PoolId, ct);
+            }
+            catch (Exception ex) when (ex is MassTransit.RequestTimeoutException or MassTransit.RequestFaultException or InvalidOperationException)
+            {
+                return (Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null);
+            }
+        }
+        var sessionMs = slot.Elapsed.TotalMilliseconds;
+        // Bookkeeping overlaps the process: the "running" row and session status are written while it starts.
+        var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
+
+        var reporter = new ProgressReporter(tasks, task.TaskId);
+        var outcome = await TaskProcess.RunAsync(
+            type, task.PromptOrCommand ?? "", workspace, TimeSpan.FromSeconds(task.TimeoutSeconds), options.Value.MaxOutputChars,
+            reporter.Report, ct);
+        if (outcome.Status == WorkerTaskStatuses.Cancelled && lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            outcome = outcome with { Status = WorkerTaskStatuses.Failed, Error = "the WorkerPool service stopped while the task was running; run it again" };
+        }
+        var processMs = outcome.ProcessSeconds * 1000;
+        outcome.Metadata["attempt"] = attempt;
+        outcome.Metadata["workspace_dir"] = workspace.WorkspaceDir;
+        outcome.Metadata["output_dir"] = workspace.OutputDir;
+        outcome.Metadata["queue_ms"] = Math.Round(queueMs, 3);
+        outcome.Metadata["session_ms"] = Math.Round(sessionMs, 3);
+        // Time this task spent in SessionBuddy (session, bookkeeping, spawning) beyond its process's own run.
+        outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
+        await started;
+        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace);
+    }
+
+    private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace)
+    {
+        var finished = await tasks.FinishAsync(
+            task.TaskId, workerId, outcome.Status, outcome.Output, outcome.Error, outcome.ExitCode, outcome.DurationSeconds,
+            JsonSerializer.Serialize(outcome.Metadata), null, CancellationToken.None);
+        if (finished is not null && workspace is not null)
+        {
+            // After the "running" update, so the session ends with the task's outcome.
+            var status = outcome.Status == WorkerTaskStatuses.Completed ? SessionStatuses.Completed : SessionStatuses.Failed;
+            _ = (workspace.StatusUpdate ?? Task.CompletedTask).ContinueWith(_ => workspaces.SetStatusAsync(workspace.SessionId, status), TaskScheduler.Default).Unwrap();
+        }
+    }
+
+    private static ExecutionOutcome Outcome(string status, string error, Stopwatch queued) =>
+        new(status, "", error, null, queued.Elapsed.TotalSeconds, 0, []);
+
+    /// <summary>Stores the latest progress line at most every 250 ms, never two writes at once.</summary>
+    private sealed class ProgressReporter(TaskStore tasks, Guid taskId)
+    {
+        private long _events;
+        private long _lastWrite;
+        private int _writing;
+
+        public void Report(string line)
+        {
+            var events = Interlocked.Increment(ref _events);
+            var now = Stopwatch.GetTimestamp();
+            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastWrite), now) < ProgressInterval
+                || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            {
+                return;
+            }
+            Interlocked.Exchange(ref _lastWrite, now);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await tasks.ReportProgressAsync(taskId, line, events, CancellationToken.None);
+                }
+                catch (Exception)
+                {
+                    // Progress is advisory; the final result is stored separately.
+                }
+                finally
+                {
+                    Volatile.Write(ref _writing, 0);
+                }
+            });
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Task {TaskId} failed inside the dispatcher")]
+    private partial void LogTaskCrashed(Guid taskId, Exception ex);
+
+    [LoggerMessage(LogLevel.Information, "Task {TaskId} failed on worker {WorkerId} (attempt {Attempt}); retrying on another worker")]
+    private partial void LogRetrying(Guid taskId, string workerId, int attempt);
+}

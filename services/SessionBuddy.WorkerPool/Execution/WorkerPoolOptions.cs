@@ -1,0 +1,74 @@
+namespace SessionBuddy.WorkerPool.Execution;
+
+/// <summary>The <c>WorkerPool</c> configuration section.</summary>
+public sealed class WorkerPoolOptions
+{
+    public const string SectionName = "WorkerPool";
+
+    /// <summary>Tasks running at once in this process, 1..100.</summary>
+    public int MaxConcurrentTasks { get; set; } = 32;
+
+    public int MaxPools { get; set; } = 10;
+
+    public int MaxWorkersPerPool { get; set; } = 3;
+
+    /// <summary>Single workers (worker_spawn) alive at once.</summary>
+    public int MaxWorkers { get; set; } = 100;
+
+    public int MaxTasksPerCall { get; set; } = 1000;
+
+    /// <summary>How often a failed pool task is retried on another worker of the pool.</summary>
+    public int MaxRetries { get; set; } = 1;
+
+    /// <summary>Consecutive failures after which a pool worker is marked unhealthy and replaced.</summary>
+    public int UnhealthyAfterFailures { get; set; } = 3;
+
+    /// <summary>Characters of output kept in memory and in the result; the full log is in the workspace.</summary>
+    public int MaxOutputChars { get; set; } = 65_536;
+
+    /// <summary>Whether each task gets its own session (workspace, output dir) from the Sessions service.</summary>
+    public bool CreateSessions { get; set; } = true;
+
+    /// <summary>Sessions created ahead of demand so tasks start without a Sessions round trip (0: create per task).</summary>
+    public int PreparedSessions { get; set; } = 16;
+
+    /// <summary>Where task workspaces go when <see cref="CreateSessions"/> is off.</summary>
+    public string? LocalWorkspaceRoot { get; set; }
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>An instance silent for this long is considered gone and its running tasks failed.</summary>
+    public TimeSpan InstanceExpiry { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Worker types by name; merged over the built-ins (shell, terminal-claude, terminal-qwen, container).</summary>
+    public Dictionary<string, WorkerTypeOptions> WorkerTypes { get; set; } = new(StringComparer.Ordinal);
+
+    public const int MinTimeoutSeconds = 30;
+    public const int MaxTimeoutSeconds = 3600;
+}
+
+/// <summary>
+/// How a worker type runs a task. <see cref="Arguments"/> may contain {prompt} (the task text),
+/// {workspace}, {output_dir} and {image}; each argument is passed as one argv entry, never through a shell.
+/// </summary>
+public sealed class WorkerTypeOptions
+{
+    public string? Executable { get; set; }
+
+    public List<string>? Arguments { get; set; }
+
+    /// <summary>text or stream-json.</summary>
+    public string? OutputFormat { get; set; }
+
+    /// <summary>A line containing one of these ends the task as completed (for CLIs that do not exit).</summary>
+    public List<string>? CompletionMarkers { get; set; }
+
+    /// <summary>Variables set for the process (besides PATH and the session variables).</summary>
+    public Dictionary<string, string>? Environment { get; set; }
+
+    /// <summary>Variables copied from this service's environment when set (e.g. ANTHROPIC_API_KEY, HOME).</summary>
+    public List<string>? PassEnvironment { get; set; }
+
+    /// <summary>Container image for {image}.</summary>
+    public string? Image { get; set; }
+}
