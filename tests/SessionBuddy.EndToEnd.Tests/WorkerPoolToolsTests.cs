@@ -164,8 +164,9 @@ public sealed class WorkerPoolToolsTests
         Assert.That(task.GetProperty("status").GetString(), Is.EqualTo("completed"));
         Assert.That(task.GetProperty("output").GetString(), Is.EqualTo("step 1\nstep 2\nstep 3\nstep 4\nstep 5\nstep 6"));
         Assert.That(reports.Select(r => r.Message), Has.Some.Contains(": step "), "output lines arrived as progress");
-        // Notifications are delivered asynchronously; the last one may trail the result.
-        Assert.That(() => reports.Select(r => r.Message), Has.Some.Contains("completed").After(5_000, 50));
+        // The server sends the final "completed" notification before the result, but the client drops a
+        // notification that it dispatches after the call has completed; the result carries that status.
+        Assert.That(reports.Select(r => r.Progress), Is.Ordered, "progress never goes backwards");
 
         var status = await tools.CallOkAsync("worker_status", new { worker_id = workers[0] });
         Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("idle"));

@@ -14,7 +14,7 @@ public sealed class TaskCompletionWatch(ServiceRequests requests)
     private static readonly TimeSpan MaxInterval = TimeSpan.FromMilliseconds(500);
 
     public async Task<IReadOnlyList<WorkerTaskResult>> WaitAsync(
-        IReadOnlyList<WorkerTaskResult> accepted, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken)
+        IReadOnlyList<WorkerTaskResult> accepted, CallerProgress? progress, CancellationToken cancellationToken)
     {
         var ids = accepted.Select(t => t.TaskId).ToList();
         // Tasks queue behind each other in a pool, so the whole batch may take several task timeouts.
@@ -32,12 +32,16 @@ public sealed class TaskCompletionWatch(ServiceRequests requests)
                     continue;
                 }
                 seen[task.TaskId] = (task.Status, task.ProgressEvents);
-                progress?.Report(new ProgressNotificationValue
+                if (progress is null)
+                {
+                    continue;
+                }
+                await progress.ReportAsync(new ProgressNotificationValue
                 {
                     Progress = finished,
                     Total = current.Count,
                     Message = $"task {task.TaskId} ({task.WorkerId}) {task.Status}" + (task.Progress is { } line && !WorkerTaskStatuses.Final.Contains(task.Status) ? ": " + line : ""),
-                });
+                }, cancellationToken);
             }
             if (finished == current.Count)
             {

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Gateway.Messaging;
@@ -44,12 +44,12 @@ public sealed class WorkerPoolTools(ServiceRequests requests, TaskCompletionWatc
         [Description("Prompts or commands, one task each.")] string[] tasks,
         [Description("Wait for the results (progress is reported while waiting).")] bool wait = false,
         [Description("Per-task timeout, 30..3600 s.")] int timeoutSeconds = DefaultTimeout,
-        IProgress<ProgressNotificationValue>? progress = null,
+        RequestContext<CallToolRequestParams>? request = null,
         CancellationToken cancellationToken = default)
     {
         var batch = await requests.SendAsync<ExecuteOnPool, TaskBatch>(
             new ExecuteOnPool(Guid.NewGuid(), Required(poolId, "pool_id"), tasks ?? [], timeoutSeconds), cancellationToken);
-        return wait ? new TaskBatch(await watch.WaitAsync(batch.Tasks, progress, cancellationToken)) : batch;
+        return wait ? new TaskBatch(await watch.WaitAsync(batch.Tasks, request is null ? null : new CallerProgress(request), cancellationToken)) : batch;
     }
 
     [McpServerTool(Name = "pool_route_execute", UseStructuredContent = true)]
@@ -59,12 +59,12 @@ public sealed class WorkerPoolTools(ServiceRequests requests, TaskCompletionWatc
         [Description("round_robin or least_loaded.")] string strategy = RoutingStrategies.RoundRobin,
         [Description("Wait for the results (progress is reported while waiting).")] bool wait = false,
         [Description("Per-task timeout, 30..3600 s.")] int timeoutSeconds = DefaultTimeout,
-        IProgress<ProgressNotificationValue>? progress = null,
+        RequestContext<CallToolRequestParams>? request = null,
         CancellationToken cancellationToken = default)
     {
         var batch = await requests.SendAsync<RouteTasks, TaskBatch>(
             new RouteTasks(Guid.NewGuid(), tasks ?? [], strategy, timeoutSeconds), cancellationToken);
-        return wait ? new TaskBatch(await watch.WaitAsync(batch.Tasks, progress, cancellationToken)) : batch;
+        return wait ? new TaskBatch(await watch.WaitAsync(batch.Tasks, request is null ? null : new CallerProgress(request), cancellationToken)) : batch;
     }
 
     [McpServerTool(Name = "pool_shutdown", UseStructuredContent = true, Destructive = true)]
@@ -89,12 +89,12 @@ public sealed class WorkerPoolTools(ServiceRequests requests, TaskCompletionWatc
         [Description("Worker id.")] string workerId,
         [Description("The prompt (AI CLI workers) or command (shell, container).")] string promptOrCommand,
         [Description("Timeout, 30..3600 s; the process tree is killed when it expires.")] int timeoutSeconds = DefaultTimeout,
-        IProgress<ProgressNotificationValue>? progress = null,
+        RequestContext<CallToolRequestParams>? request = null,
         CancellationToken cancellationToken = default)
     {
         var batch = await requests.SendAsync<ExecuteOnWorker, TaskBatch>(
             new ExecuteOnWorker(Guid.NewGuid(), Required(workerId, "worker_id"), promptOrCommand, timeoutSeconds), cancellationToken);
-        return (await watch.WaitAsync(batch.Tasks, progress, cancellationToken))[0];
+        return (await watch.WaitAsync(batch.Tasks, request is null ? null : new CallerProgress(request), cancellationToken))[0];
     }
 
     [McpServerTool(Name = "worker_status", UseStructuredContent = true, ReadOnly = true)]
