@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using Npgsql;
+using SessionBuddy.Contracts;
+using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
 using SessionBuddy.ServiceDefaults.Data;
@@ -40,23 +42,32 @@ public sealed class GatewayCommand : IBenchCommand
                 TransportMode = HttpTransportMode.StreamableHttp,
             })));
         }
-        var created = await clients[0].CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "bench" });
-        var sessionId = created.StructuredContent!.Value.GetProperty("id").GetString()!;
+        // Each client is an agent writing to its own session (messages of one session are serialised by design).
+        var sessions = new List<string>();
+        foreach (var client in clients)
+        {
+            var created = await client.CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "bench" });
+            sessions.Add(created.StructuredContent!.Value.GetProperty("id").GetString()!);
+        }
+        var sessionId = sessions[0];
 
         foreach (var concurrency in concurrencies)
         {
+            // The MCP floor: a tool answered inside the gateway, no bus.
+            results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)", concurrency, duration, (caller, _) =>
+                CallAsync(clients[caller], "get_liveness", [])));
             results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration, (caller, _) =>
                 CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId })));
             results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration, (caller, n) =>
-                CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessionId, ["role"] = "user", ["content"] = $"bench {caller}/{n}" })));
+                CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" })));
         }
         foreach (var client in clients)
         {
             await client.DisposeAsync();
         }
 
-        results.AddRange(await MeasureSqlFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration));
-        results.AddRange(await MeasureBusFloorAsync(app, concurrencies, duration));
+        results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration));
+        results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration));
 
         Console.WriteLine();
         Console.WriteLine(LatencyStats.Header);
@@ -78,7 +89,7 @@ public sealed class GatewayCommand : IBenchCommand
 
     /// <summary>The Sessions service's own store (same SQL, same transaction and outbox row), without bus or gateway.</summary>
     private static async Task<List<LatencyStats>> MeasureSqlFloorAsync(
-        DistributedAppFixture app, Guid sessionId, int[] concurrencies, TimeSpan duration)
+        DistributedAppFixture app, IReadOnlyList<Guid> sessionIds, int[] concurrencies, TimeSpan duration)
     {
         await using var dataSource = NpgsqlDataSource.Create(app.GetConnectionString("sessionsdb"));
         var options = Options.Create(new SessionsOptions { WorkspaceRoot = Path.Combine(app.DataDirectory, "bench-workspaces") });
@@ -88,15 +99,15 @@ public sealed class GatewayCommand : IBenchCommand
         foreach (var concurrency in concurrencies)
         {
             results.Add(await LatencyRun.MeasureAsync("sql floor: session read", concurrency, duration,
-                (_, _) => store.GetAsync(sessionId, CancellationToken.None)));
+                (_, _) => store.GetAsync(sessionIds[0], CancellationToken.None)));
             results.Add(await LatencyRun.MeasureAsync("sql floor: message write (+outbox row)", concurrency, duration,
-                (caller, n) => store.AddMessageAsync(Guid.NewGuid(), sessionId, "user", $"floor {caller}/{n}", CancellationToken.None)));
+                (caller, n) => store.AddMessageAsync(Guid.NewGuid(), sessionIds[caller], "user", $"floor {caller}/{n}", CancellationToken.None)));
         }
         return results;
     }
 
     /// <summary>A trivial consumer answering in the same process, over the same RabbitMQ.</summary>
-    private static async Task<List<LatencyStats>> MeasureBusFloorAsync(DistributedAppFixture app, int[] concurrencies, TimeSpan duration)
+    private static async Task<List<LatencyStats>> MeasureBusFloorAsync(DistributedAppFixture app, Guid sessionId, int[] concurrencies, TimeSpan duration)
     {
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
@@ -108,9 +119,13 @@ public sealed class GatewayCommand : IBenchCommand
         try
         {
             var client = bus.CreateRequestClient<BenchPing>(new Uri("queue:bench-ping"));
+            var getSession = bus.CreateRequestClient<GetSession>();
             var results = new List<LatencyStats>();
             foreach (var concurrency in concurrencies)
             {
+                // The Sessions service itself over the bus, without gateway and MCP.
+                results.Add(await LatencyRun.MeasureAsync("bus + service: GetSession request", concurrency, duration,
+                    (_, _) => getSession.GetResponse<SessionDetails, RequestRejected>(new GetSession(sessionId))));
                 results.Add(await LatencyRun.MeasureAsync("bus floor: MassTransit request/response", concurrency, duration,
                     (_, n) => client.GetResponse<BenchPong>(new BenchPing(n))));
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -24,12 +25,16 @@ public sealed class GatewayOptions
 public sealed partial class ServiceRequests(
     IClientFactory clients, IOptions<GatewayOptions> options, ILogger<ServiceRequests> logger)
 {
+    // Request clients are thread-safe and reusable; one per request type for the life of the bus.
+    private readonly ConcurrentDictionary<Type, object> _clients = new();
+
     public async Task<TResult> SendAsync<TRequest, TResult>(TRequest request, CancellationToken cancellationToken)
         where TRequest : class
         where TResult : class
     {
         var settings = options.Value;
-        var client = clients.CreateRequestClient<TRequest>(RequestTimeout.After(ms: (int)settings.RequestTimeout.TotalMilliseconds));
+        var client = (IRequestClient<TRequest>)_clients.GetOrAdd(typeof(TRequest),
+            _ => clients.CreateRequestClient<TRequest>(RequestTimeout.After(ms: (int)settings.RequestTimeout.TotalMilliseconds)));
         for (var attempt = 1; ; attempt++)
         {
             try
