@@ -1,3 +1,5 @@
+using SessionBuddy.Testing;
+
 namespace SessionBuddy.EndToEnd.Tests;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using SessionBuddy.Contracts;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Workspaces;
+using SessionBuddy.Testing;
 
 namespace SessionBuddy.Sessions.Tests;
 

@@ -5,6 +5,7 @@ using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Lifecycle;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
+using SessionBuddy.Testing;
 
 namespace SessionBuddy.Sessions.Tests;
 
