@@ -10,29 +10,8 @@ namespace SessionBuddy.Memory.Tests;
 [SetUpFixture]
 public sealed class TestPostgres
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static InfrastructureFixture? _fixture;
-
-    public static async Task<string> CreateDatabaseAsync()
-    {
-        await Gate.WaitAsync();
-        try
-        {
-            _fixture ??= await InfrastructureFixture.CreateAsync();
-        }
-        finally
-        {
-            Gate.Release();
-        }
-        return await _fixture.CreateDatabaseAsync("memory_test_" + Guid.NewGuid().ToString("N")[..12]);
-    }
+    public static Task<string> CreateDatabaseAsync() => SharedInfrastructure.CreateDatabaseAsync("memory_test_");
 
     [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_fixture is not null)
-        {
-            await _fixture.DisposeAsync();
-        }
-    }
+    public Task StopServer() => SharedInfrastructure.StopAsync();
 }

@@ -14,31 +14,10 @@ namespace SessionBuddy.Sessions.Tests;
 [SetUpFixture]
 public sealed class TestPostgres
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static InfrastructureFixture? _fixture;
-
-    public static async Task<string> CreateDatabaseAsync()
-    {
-        await Gate.WaitAsync();
-        try
-        {
-            _fixture ??= await InfrastructureFixture.CreateAsync();
-        }
-        finally
-        {
-            Gate.Release();
-        }
-        return await _fixture.CreateDatabaseAsync("sessions_test_" + Guid.NewGuid().ToString("N")[..12]);
-    }
+    public static Task<string> CreateDatabaseAsync() => SharedInfrastructure.CreateDatabaseAsync("sessions_test_");
 
     [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_fixture is not null)
-        {
-            await _fixture.DisposeAsync();
-        }
-    }
+    public Task StopServer() => SharedInfrastructure.StopAsync();
 }
 
 /// <summary>A fresh migrated sessionsdb and workspace root, with the Sessions classes wired as the service wires them.</summary>
