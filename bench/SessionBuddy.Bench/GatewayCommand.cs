@@ -21,14 +21,18 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 10); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system)";
 
     public async Task<int> RunAsync(string[] args)
     {
         var duration = TimeSpan.FromSeconds(double.Parse(args.Option("seconds") ?? "5", System.Globalization.CultureInfo.InvariantCulture));
         int[] concurrencies = [.. (args.Option("clients") ?? "1,16").Split(',').Select(int.Parse)];
-        // Services just started still JIT-compile their hot paths for tens of seconds on a small machine.
-        var warmup = TimeSpan.FromSeconds(double.Parse(args.Option("warmup") ?? "10", System.Globalization.CultureInfo.InvariantCulture));
+        // Services just started still JIT-compile their hot paths for tens of seconds on a small machine:
+        // every tool first runs at full concurrency for --warmup seconds, then each row warms up briefly.
+        var warmupAll = TimeSpan.FromSeconds(double.Parse(args.Option("warmup") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
+        var warmup = TimeSpan.FromSeconds(2);
+        // The floors run in this process and were not part of that warm-up.
+        var floorWarmup = TimeSpan.FromSeconds(5);
         var tools = (args.Option("tools") ?? "get_liveness,get_session,add_message").Split(',');
 
         var running = args.Option("mcp") is { } url ? new Uri(url) : null;
@@ -59,23 +63,40 @@ public sealed class GatewayCommand : IBenchCommand
         }
         var sessionId = sessions[0];
 
+        Task Call(string tool, int caller, int n) => tool switch
+        {
+            "get_session" => CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId }),
+            "add_message" => CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" }),
+            _ => CallAsync(clients[caller], tool, []),
+        };
+
+        Console.WriteLine($"warming up: {string.Join(", ", tools)} with {clients.Count} clients for {warmupAll.TotalSeconds:0} s ...");
+        var warming = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients.Count).Select(caller => Task.Run(async () =>
+        {
+            for (var n = 0; warming.Elapsed < warmupAll; n++)
+            {
+                await Call(tools[(caller + n) % tools.Length], caller, -1 - n);
+            }
+        })));
+
         foreach (var concurrency in concurrencies)
         {
             // The MCP floor: a tool answered inside the gateway, no bus.
             if (tools.Contains("get_liveness"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)", concurrency, duration, (caller, _) =>
-                    CallAsync(clients[caller], "get_liveness", []), warmup: warmup));
+                results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)", concurrency, duration,
+                    (caller, n) => Call("get_liveness", caller, n), warmup: warmup));
             }
             if (tools.Contains("get_session"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration, (caller, _) =>
-                    CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId }), warmup: warmup));
+                results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration,
+                    (caller, n) => Call("get_session", caller, n), warmup: warmup));
             }
             if (tools.Contains("add_message"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration, (caller, n) =>
-                    CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" }), warmup: warmup));
+                results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration,
+                    (caller, n) => Call("add_message", caller, n), warmup: warmup));
             }
         }
         foreach (var client in clients)
@@ -85,8 +106,8 @@ public sealed class GatewayCommand : IBenchCommand
 
         if (app is not null)
         {
-            results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration, warmup));
-            results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration, warmup));
+            results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration, floorWarmup));
+            results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration, floorWarmup));
         }
 
         Console.WriteLine();
