@@ -5,17 +5,19 @@ namespace SessionBuddy.Memory.Search;
 
 /// <summary>
 /// Keyword ranking with Okapi BM25 (k1 = 0.9, b = 0.4) over OR-matched query terms, computed in
-/// PostgreSQL from the statistics the store maintains: document frequency per lexeme
-/// (<c>reflection_terms</c>), corpus size and length (<c>reflection_corpus</c>), term counts and length
-/// per document. Text is analysed by the <c>english</c> configuration (Snowball stemming, stop-words)
-/// on both sides.
+/// PostgreSQL from the postings and statistics the store maintains: one posting per lexeme and reflection
+/// with its count and the document length (<c>reflection_postings</c>), document frequency and per-term
+/// bounds (<c>reflection_terms</c>), corpus size and length (<c>reflection_corpus</c>). Text is analysed by
+/// the <c>english</c> configuration (Snowball stemming, stop-words) on both sides.
 /// </summary>
 /// <remarks>
-/// Candidates come from the GIN index. To keep common terms from pulling in most of the corpus, only the
-/// rarest terms whose document frequencies add up to the candidate budget select candidates (all
-/// terms still score them). That is exact whenever the k-th score beats the most the left-out terms could
-/// add together (MaxScore pruning); otherwise the budget grows fourfold and the query is rerun with the
-/// next rarest terms also selecting, until the bound holds or every term selects.
+/// MaxScore pruning, exact: only the rarest terms whose postings add up to the candidate budget select
+/// candidates (an index-only scan of their postings); the left-out terms are then looked up (one index
+/// probe each) only for candidates that could still reach the top k, i.e. whose partial score plus the
+/// left-out terms' upper bounds reaches the k-th best partial score. A term's upper bound is its BM25
+/// contribution at its largest count in its shortest document. The result is exact when the k-th score
+/// beats what the left-out terms could add together (a document matching none of the selecting terms);
+/// otherwise the budget grows fourfold and the query is rerun with the next rarest terms also selecting.
 /// </remarks>
 public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget)
 {
@@ -25,7 +27,7 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
 
     private const string TermStatsSql =
         """
-        SELECT u.lexeme, t.df
+        SELECT u.lexeme, t.df, t.max_tf, t.min_doc_length
         FROM unnest(to_tsvector('english', @query)) u
         JOIN reflection_terms t ON t.term = u.lexeme
         WHERE t.df > 0
@@ -34,20 +36,51 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
     private const string CorpusStatsSql =
         "SELECT coalesce(sum(doc_count), 0)::bigint, coalesce(sum(total_length), 0)::bigint FROM reflection_corpus";
 
-    private const string ScoreSql =
+    private const string Contribution = "t.idf * p.tf * (@k1 + 1) / (p.tf + @k1 * (1 - @b + @b * p.doc_length / @avgdl))";
+
+    // Candidates and their partial scores from the selecting terms' postings (project and category are on
+    // the postings); filters that need the row join the reflection.
+    private const string CandidatesSql =
         $"""
-        WITH terms AS (SELECT * FROM unnest(@terms::text[], @idfs::float8[]) AS q(term, idf))
-        SELECT r.id, sum(t.idf * x.tf * (@k1 + 1) / (x.tf + @k1 * (1 - @b + @b * r.doc_length / @avgdl))) AS score
-        FROM reflections r
-        CROSS JOIN terms t
-        CROSS JOIN LATERAL (SELECT (r.term_counts ->> t.term)::float8 AS tf) x
-        WHERE r.search_vector @@ @candidates::tsquery
-          AND x.tf IS NOT NULL
-          AND {SearchFilter.Sql}
-        GROUP BY r.id
-        ORDER BY score DESC, r.id
+        WITH terms AS (SELECT * FROM unnest(@terms::text[], @idfs::float8[], @selects::bool[]) AS q(term, idf, selects)),
+        candidates AS MATERIALIZED (
+            SELECT p.reflection_id AS id, sum({Contribution}) AS partial
+            FROM terms t
+            JOIN reflection_postings p ON p.term = t.term
+            WHERE t.selects AND {SearchFilter.PostingSql}
+            GROUP BY p.reflection_id
+        ),
+        """;
+
+    private const string ScoreTailSql =
+        $"""
+        threshold AS (
+            SELECT coalesce((SELECT partial FROM filtered ORDER BY partial DESC OFFSET @limit - 1 LIMIT 1), 0) AS partial
+        )
+        SELECT c.id, c.partial + coalesce(rest.score, 0) AS score
+        FROM filtered c
+        CROSS JOIN threshold
+        CROSS JOIN LATERAL (
+            SELECT sum({Contribution}) AS score
+            FROM terms t
+            JOIN reflection_postings p ON p.term = t.term AND p.reflection_id = c.id
+            WHERE NOT t.selects
+        ) rest
+        WHERE c.partial + @rest_bound >= threshold.partial
+        ORDER BY score DESC, c.id
         LIMIT @limit
         """;
+
+    private const string ScoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + ScoreTailSql;
+
+    private const string ScoreRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS MATERIALIZED (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        ),
+
+        """ + ScoreTailSql;
 
     public async Task<IReadOnlyList<RankedId>> RankAsync(string query, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
@@ -60,7 +93,11 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         }
         var averageLength = Math.Max(1.0, (double)totalLength / documents);
         var weighted = terms
-            .Select(t => (t.Term, t.Df, Idf: Math.Log(1 + (documents - t.Df + 0.5) / (t.Df + 0.5))))
+            .Select(t =>
+            {
+                var idf = Math.Log(1 + (documents - t.Df + 0.5) / (t.Df + 0.5));
+                return new WeightedTerm(t.Term, t.Df, idf, UpperBound(idf, t.MaxTf, t.MinDocLength, averageLength));
+            })
             .OrderBy(t => t.Df)
             .ToList();
 
@@ -78,21 +115,28 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
                 selecting++;
             }
 
-            var ranked = await ScoreAsync(connection, weighted, weighted.Take(selecting).Select(t => t.Term), averageLength, filter, limit, cancellationToken);
-            if (selecting == weighted.Count)
-            {
-                return ranked;
-            }
-            // A document matching none of the selecting terms scores at most the left-out terms' ceilings.
-            var ceiling = weighted.Skip(selecting).Sum(t => t.Idf * (K1 + 1));
-            if (ranked.Count == limit && ranked[^1].Score >= ceiling)
+            // What a document can gain from the left-out terms together (a little slack for rounding).
+            var restBound = weighted.Skip(selecting).Sum(t => t.UpperBound) * (1 + 1e-9);
+            var ranked = await ScoreAsync(connection, weighted, selecting, restBound, averageLength, filter, limit, cancellationToken);
+            if (selecting == weighted.Count || (ranked.Count == limit && ranked[^1].Score > restBound))
             {
                 return ranked;
             }
         }
     }
 
-    private static async Task<(List<(string Term, long Df)> Terms, long Documents, long TotalLength)> ReadStatisticsAsync(
+    /// <summary>
+    /// The most one term can add to a document's score: its BM25 contribution at the largest count it has
+    /// in any document and the length of the shortest document containing it (the contribution grows with
+    /// the count and shrinks with the length).
+    /// </summary>
+    public static double UpperBound(double idf, int maxTf, int minDocLength, double averageLength)
+    {
+        double tf = maxTf;
+        return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * minDocLength / averageLength));
+    }
+
+    private static async Task<(List<(string Term, long Df, int MaxTf, int MinDocLength)> Terms, long Documents, long TotalLength)> ReadStatisticsAsync(
         NpgsqlConnection connection, string query, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection)
@@ -101,11 +145,11 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         };
         batch.BatchCommands[0].Parameters.AddWithValue("query", query);
 
-        var terms = new List<(string, long)>();
+        var terms = new List<(string, long, int, int)>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            terms.Add((reader.GetString(0), reader.GetInt64(1)));
+            terms.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetInt32(3)));
         }
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -114,20 +158,22 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
 
     private static async Task<List<RankedId>> ScoreAsync(
         NpgsqlConnection connection,
-        IReadOnlyList<(string Term, long Df, double Idf)> terms,
-        IEnumerable<string> selecting,
+        IReadOnlyList<WeightedTerm> terms,
+        int selecting,
+        double restBound,
         double averageLength,
         SearchFilter filter,
         int limit,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(ScoreSql, connection);
+        await using var command = new NpgsqlCommand(filter.NeedsRows ? ScoreRowsSql : ScoreSql, connection);
         command.Parameters.AddWithValue("terms", terms.Select(t => t.Term).ToArray());
         command.Parameters.AddWithValue("idfs", terms.Select(t => t.Idf).ToArray());
+        command.Parameters.AddWithValue("selects", terms.Select((_, i) => i < selecting).ToArray());
         command.Parameters.AddWithValue("k1", K1);
         command.Parameters.AddWithValue("b", B);
         command.Parameters.AddWithValue("avgdl", averageLength);
-        command.Parameters.Add(new NpgsqlParameter("candidates", NpgsqlDbType.Text) { Value = OrQuery(selecting) });
+        command.Parameters.AddWithValue("rest_bound", restBound);
         command.Parameters.AddWithValue("limit", limit);
         filter.AddParameters(command.Parameters);
 
@@ -140,7 +186,5 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         return ranked;
     }
 
-    /// <summary>Already-stemmed lexemes as a tsquery text, quoted so they are taken literally: 'a' | 'b'.</summary>
-    private static string OrQuery(IEnumerable<string> lexemes) =>
-        string.Join(" | ", lexemes.Select(l => "'" + l.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'"));
+    private sealed record WeightedTerm(string Term, long Df, double Idf, double UpperBound);
 }
