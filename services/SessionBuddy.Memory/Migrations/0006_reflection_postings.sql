@@ -13,6 +13,8 @@ CREATE TABLE reflection_postings (
 INSERT INTO reflection_postings (term, reflection_id, project, category, tf, doc_length)
 SELECT k.key, r.id, r.project, r.category, k.value::int, r.doc_length
 FROM reflections r, jsonb_each_text(r.term_counts) AS k;
+-- Per reflection, for the left-out terms of a candidate in one probe (MaxScore's non-selecting terms).
+CREATE INDEX reflection_postings_reflection ON reflection_postings (reflection_id, term) INCLUDE (tf, doc_length);
 
 -- Per-lexeme bounds for MaxScore pruning: the largest count and the shortest document of any posting.
 -- Kept with greatest/least on insert and left alone on delete, so they stay upper bounds (never tight

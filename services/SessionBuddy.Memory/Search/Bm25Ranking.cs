@@ -11,19 +11,25 @@ namespace SessionBuddy.Memory.Search;
 /// the <c>english</c> configuration (Snowball stemming, stop-words) on both sides.
 /// </summary>
 /// <remarks>
-/// MaxScore pruning, exact: only the rarest terms whose postings add up to the candidate budget select
-/// candidates (an index-only scan of their postings); the left-out terms are then looked up (one index
-/// probe each) only for candidates that could still reach the top k, i.e. whose partial score plus the
-/// left-out terms' upper bounds reaches the k-th best partial score. A term's upper bound is its BM25
-/// contribution at its largest count in its shortest document. The result is exact when the k-th score
-/// beats what the left-out terms could add together (a document matching none of the selecting terms);
-/// otherwise the budget grows fourfold and the query is rerun with the next rarest terms also selecting.
+/// Exact, with MaxScore pruning. Scoring reads postings index-only; the work is how many it reads. First a floor under the k-th score is found: the candidates of the rarest terms
+/// (postings within the candidate budget), the best k of them fully scored. Then the commonest terms whose
+/// upper bounds (a term's contribution at its largest count in its shortest document) add up to less
+/// than the floor are left out of candidate selection: a document matching only those cannot reach the top
+/// k. The other terms' postings give the candidates and partial scores; the left-out terms are looked up
+/// (one probe of the per-reflection index) only for candidates that can still place: the k best by partial
+/// score, and those whose partial score plus the left-out bounds reaches the k-th full score of those.
+/// When probing would cost more than reading the left-out postings, every term's postings are scored.
 /// </remarks>
-public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget)
+public sealed class Bm25Ranking(
+    NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget, long probeCost = Bm25Ranking.DefaultProbeCost)
 {
     public const double K1 = 0.9;
     public const double B = 0.4;
     public const long DefaultCandidateBudget = 4_000;
+
+    // Cost of looking a candidate's left-out terms up, in scanned postings (measured: one probe reads the
+    // reflection's ~50 postings; a scanned posting is one index tuple plus its share of the aggregation).
+    public const long DefaultProbeCost = 8;
 
     private const string TermStatsSql =
         """
@@ -36,39 +42,104 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
     private const string CorpusStatsSql =
         "SELECT coalesce(sum(doc_count), 0)::bigint, coalesce(sum(total_length), 0)::bigint FROM reflection_corpus";
 
+    private const string WorkMemSql = "SELECT set_config('work_mem', '64MB', true)";
+
     private const string Contribution = "t.idf * p.tf * (@k1 + 1) / (p.tf + @k1 * (1 - @b + @b * p.doc_length / @avgdl))";
 
     // Candidates and their partial scores from the selecting terms' postings (project and category are on
     // the postings); filters that need the row join the reflection.
     private const string CandidatesSql =
         $"""
-        WITH terms AS (SELECT * FROM unnest(@terms::text[], @idfs::float8[], @selects::bool[]) AS q(term, idf, selects)),
-        candidates AS MATERIALIZED (
+        WITH candidates AS MATERIALIZED (
             SELECT p.reflection_id AS id, sum({Contribution}) AS partial
-            FROM terms t
+            FROM unnest(@terms::text[], @idfs::float8[]) AS t(term, idf)
             JOIN reflection_postings p ON p.term = t.term
-            WHERE t.selects AND {SearchFilter.PostingSql}
+            WHERE {SearchFilter.PostingSql}
             GROUP BY p.reflection_id
         ),
         """;
 
+    // What the left-out terms add to candidate c: one probe of the per-reflection postings index.
+    // The best `limit` candidates by partial score are scored fully first; the k-th of those full scores is
+    // a lower bound of the final k-th score, so any other candidate whose partial score plus the left-out
+    // terms' bounds falls below it cannot place and is never looked up.
+    private const string RestScore =
+        """
+        CASE WHEN cardinality(@rest_terms::text[]) = 0 THEN 0 ELSE coalesce((
+            SELECT sum((@rest_idfs::float8[])[array_position(@rest_terms::text[], p.term)]
+                       * p.tf * (@k1 + 1) / (p.tf + @k1 * (1 - @b + @b * p.doc_length / @avgdl)))
+            FROM reflection_postings p
+            WHERE p.reflection_id = c.id AND p.term = ANY(@rest_terms::text[])), 0) END
+        """;
+
     private const string ScoreTailSql =
         $"""
+        leaders AS MATERIALIZED (
+            SELECT c.id, c.partial + {RestScore} AS score
+            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
+        ),
         threshold AS (
-            SELECT coalesce((SELECT partial FROM filtered ORDER BY partial DESC OFFSET @limit - 1 LIMIT 1), 0) AS partial
+            SELECT CASE WHEN count(*) = @limit THEN min(score) ELSE 0 END AS score FROM leaders
+        ),
+        others AS (
+            SELECT c.id, c.partial + {RestScore} AS score
+            FROM filtered c
+            CROSS JOIN threshold
+            WHERE c.partial + @rest_bound >= threshold.score
+              AND c.id NOT IN (SELECT id FROM leaders)
         )
-        SELECT c.id, c.partial + coalesce(rest.score, 0) AS score
-        FROM filtered c
-        CROSS JOIN threshold
-        CROSS JOIN LATERAL (
-            SELECT sum({Contribution}) AS score
-            FROM terms t
-            JOIN reflection_postings p ON p.term = t.term AND p.reflection_id = c.id
-            WHERE NOT t.selects
-        ) rest
-        WHERE c.partial + @rest_bound >= threshold.partial
-        ORDER BY score DESC, c.id
+        SELECT id, score FROM leaders
+        UNION ALL
+        SELECT id, score FROM others
+        ORDER BY score DESC, id
         LIMIT @limit
+        """;
+
+    // Every term selecting, nothing to look up: the plain top k of the aggregate.
+    private const string ExhaustiveSql =
+        $"""
+        SELECT p.reflection_id, sum({Contribution}) AS score
+        FROM unnest(@terms::text[], @idfs::float8[]) AS t(term, idf)
+        JOIN reflection_postings p ON p.term = t.term
+        WHERE {SearchFilter.PostingSql}
+        GROUP BY p.reflection_id
+        ORDER BY score DESC, p.reflection_id
+        LIMIT @limit
+        """;
+
+    private const string ExhaustiveRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        )
+        SELECT id, partial FROM filtered
+        ORDER BY partial DESC, id
+        LIMIT @limit
+        """;
+
+    private const string FloorSql =
+        CandidatesSql +
+        $"""
+        filtered AS (SELECT * FROM candidates),
+        leaders AS (
+            SELECT c.partial + {RestScore} AS score
+            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
+        )
+        SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
+        """;
+
+    private const string FloorRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS MATERIALIZED (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        ),
+        leaders AS (
+            SELECT c.partial + {RestScore} AS score
+            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
+        )
+        SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
         """;
 
     private const string ScoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + ScoreTailSql;
@@ -101,28 +172,46 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
             .OrderBy(t => t.Df)
             .ToList();
 
-        // The rarest terms select candidates until their postings reach the budget. When the k-th score
-        // does not yet beat what the left-out terms could add, the budget grows fourfold and the next
-        // rarest terms join, instead of falling back to every term at once.
-        var selecting = 0;
-        long postings = 0;
-        for (var budget = candidateBudget; ; budget = budget > long.MaxValue / 4 ? long.MaxValue : budget * 4)
+        var allPostings = weighted.Sum(t => t.Df);
+        if (allPostings <= candidateBudget)
         {
-            var before = selecting;
-            while (selecting < weighted.Count && (selecting == before || postings + weighted[selecting].Df <= budget))
-            {
-                postings += weighted[selecting].Df;
-                selecting++;
-            }
-
-            // What a document can gain from the left-out terms together (a little slack for rounding).
-            var restBound = weighted.Skip(selecting).Sum(t => t.UpperBound) * (1 + 1e-9);
-            var ranked = await ScoreAsync(connection, weighted, selecting, restBound, averageLength, filter, limit, cancellationToken);
-            if (selecting == weighted.Count || (ranked.Count == limit && ranked[^1].Score > restBound))
-            {
-                return ranked;
-            }
+            return await ScoreAsync(connection, weighted, weighted.Count, 0, averageLength, filter, limit, cancellationToken);
         }
+
+        // A floor under the k-th score: the best candidates of the rarest terms (postings within the budget,
+        // growing fourfold while they yield fewer than k candidates), fully scored.
+        double? floor = null;
+        var probing = 0;
+        long postings = 0;
+        for (var budget = candidateBudget; floor is null && probing < weighted.Count; budget = budget > long.MaxValue / 4 ? long.MaxValue : budget * 4)
+        {
+            var before = probing;
+            while (probing < weighted.Count && (probing == before || postings + weighted[probing].Df <= budget))
+            {
+                postings += weighted[probing].Df;
+                probing++;
+            }
+            floor = await ReadFloorAsync(connection, weighted, probing, averageLength, filter, limit, cancellationToken);
+        }
+
+        // MaxScore split: the commonest terms whose bounds add up to less than the floor cannot lift a document
+        // that matches none of the others into the top k, so only the others select candidates.
+        var selecting = weighted.Count;
+        double restBound = 0;
+        while (floor is { } f && selecting > 1 && (restBound + weighted[selecting - 1].UpperBound) * (1 + 1e-9) < f)
+        {
+            restBound += weighted[selecting - 1].UpperBound;
+            selecting--;
+        }
+        // Each candidate the left-out terms are looked up for costs about probeCost scanned postings: when
+        // that exceeds scanning those terms' postings, scoring every posting is cheaper.
+        var selectingPostings = weighted.Take(selecting).Sum(t => t.Df);
+        var leftOutPostings = allPostings - selectingPostings;
+        if (selectingPostings * probeCost > leftOutPostings)
+        {
+            (selecting, restBound) = (weighted.Count, 0);
+        }
+        return await ScoreAsync(connection, weighted, selecting, restBound * (1 + 1e-9), averageLength, filter, limit, cancellationToken);
     }
 
     /// <summary>
@@ -166,24 +255,59 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         int limit,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(filter.NeedsRows ? ScoreRowsSql : ScoreSql, connection);
-        command.Parameters.AddWithValue("terms", terms.Select(t => t.Term).ToArray());
-        command.Parameters.AddWithValue("idfs", terms.Select(t => t.Idf).ToArray());
-        command.Parameters.AddWithValue("selects", terms.Select((_, i) => i < selecting).ToArray());
-        command.Parameters.AddWithValue("k1", K1);
-        command.Parameters.AddWithValue("b", B);
-        command.Parameters.AddWithValue("avgdl", averageLength);
+        // One batch is one implicit transaction, so the transaction-local setting applies to the query:
+        // aggregating tens of thousands of candidates stays in memory instead of spilling to disk.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
+        var command = new NpgsqlBatchCommand(
+            (selecting == terms.Count, filter.NeedsRows) switch
+            {
+                (true, false) => ExhaustiveSql,
+                (true, true) => ExhaustiveRowsSql,
+                (false, false) => ScoreSql,
+                (false, true) => ScoreRowsSql,
+            });
+        AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
         command.Parameters.AddWithValue("rest_bound", restBound);
-        command.Parameters.AddWithValue("limit", limit);
-        filter.AddParameters(command.Parameters);
+        batch.BatchCommands.Add(command);
 
         var ranked = new List<RankedId>(limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
         }
         return ranked;
+    }
+
+    /// <summary>The k-th best full score among the candidates of the first <paramref name="selecting"/> terms, or null with fewer than k.</summary>
+    private static async Task<double?> ReadFloorAsync(
+        NpgsqlConnection connection,
+        IReadOnlyList<WeightedTerm> terms,
+        int selecting,
+        double averageLength,
+        SearchFilter filter,
+        int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(filter.NeedsRows ? FloorRowsSql : FloorSql, connection);
+        AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
+        return await command.ExecuteScalarAsync(cancellationToken) is double floor ? floor : null;
+    }
+
+    private static void AddParameters(
+        NpgsqlParameterCollection parameters, IReadOnlyList<WeightedTerm> terms, int selecting, double averageLength, SearchFilter filter, int limit)
+    {
+        parameters.AddWithValue("terms", terms.Take(selecting).Select(t => t.Term).ToArray());
+        parameters.AddWithValue("idfs", terms.Take(selecting).Select(t => t.Idf).ToArray());
+        parameters.AddWithValue("rest_terms", terms.Skip(selecting).Select(t => t.Term).ToArray());
+        parameters.AddWithValue("rest_idfs", terms.Skip(selecting).Select(t => t.Idf).ToArray());
+        parameters.AddWithValue("k1", K1);
+        parameters.AddWithValue("b", B);
+        parameters.AddWithValue("avgdl", averageLength);
+        parameters.AddWithValue("limit", limit);
+        filter.AddParameters(parameters);
     }
 
     private sealed record WeightedTerm(string Term, long Df, double Idf, double UpperBound);
