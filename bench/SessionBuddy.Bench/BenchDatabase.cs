@@ -17,16 +17,18 @@ namespace SessionBuddy.Bench;
 /// Without <c>--postgres</c> or <c>SESSIONBUDDY_BENCH_POSTGRES</c> it starts a private server from the local
 /// binaries (the tests' InfrastructureFixture) and removes it afterwards.
 /// </summary>
-public sealed class BenchDatabase : IAsyncDisposable
+public sealed partial class BenchDatabase : IAsyncDisposable
 {
     public const string ServerVariable = "SESSIONBUDDY_BENCH_POSTGRES";
 
     private readonly string _server;
     private readonly InfrastructureFixture? _fixture;
+    private readonly bool _keep;
 
-    private BenchDatabase(string server, string name, ServiceProvider services, InfrastructureFixture? fixture)
+    private BenchDatabase(string server, string name, bool keep, ServiceProvider services, InfrastructureFixture? fixture)
     {
         _server = server;
+        _keep = keep;
         _fixture = fixture;
         Name = name;
         Services = services;
@@ -48,11 +50,23 @@ public sealed class BenchDatabase : IAsyncDisposable
             fixture = await InfrastructureFixture.CreateAsync();
             server = fixture.PostgresConnectionString;
         }
-        var name = "memory_bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        await using (var admin = NpgsqlDataSource.Create(server))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE {name}"))
+        // --database NAME (with --postgres) keeps that database between runs, so a loaded corpus can be
+        // searched again without re-ingesting; it is created when absent and never dropped.
+        var kept = args.Option("database");
+        if (kept is not null && (fixture is not null || !DatabaseName().IsMatch(kept)))
         {
-            await create.ExecuteNonQueryAsync();
+            throw new ArgumentException("--database needs --postgres and a name of lower-case letters, digits and _");
+        }
+        var name = kept ?? "memory_bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        await using (var admin = NpgsqlDataSource.Create(server))
+        {
+            await using var exists = admin.CreateCommand("SELECT count(*) FROM pg_database WHERE datname = @name");
+            exists.Parameters.AddWithValue("name", name);
+            if ((long)(await exists.ExecuteScalarAsync())! == 0)
+            {
+                await using var create = admin.CreateCommand($"CREATE DATABASE {name}");
+                await create.ExecuteNonQueryAsync();
+            }
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
@@ -67,13 +81,17 @@ public sealed class BenchDatabase : IAsyncDisposable
         await new DatabaseMigrator(dataSource, new DatabaseMigrations(Extensions.DatabaseName, typeof(MemoryOptions).Assembly), NullLogger<DatabaseMigrator>.Instance)
             .StartAsync(CancellationToken.None);
         await ActivatorUtilities.CreateInstance<EmbeddingColumn>(services).StartAsync(CancellationToken.None);
-        return new BenchDatabase(server, name, services, fixture);
+        return new BenchDatabase(server, name, kept is not null, services, fixture);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
+        if (_keep)
+        {
+            return;
+        }
         await using var admin = NpgsqlDataSource.Create(_server);
         await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
         await drop.ExecuteNonQueryAsync();
@@ -82,4 +100,7 @@ public sealed class BenchDatabase : IAsyncDisposable
             await _fixture.DisposeAsync();
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial System.Text.RegularExpressions.Regex DatabaseName();
 }

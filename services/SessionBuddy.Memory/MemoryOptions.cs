@@ -19,6 +19,15 @@ public sealed class MemoryOptions
     public int HnswEfSearch { get; set; } = 100;
 
     /// <summary>
+    /// Semantic search reads this many times the requested limit from the HNSW index (at most ef_search)
+    /// and keeps the closest. A filtered iterative scan returns matches in the order the graph walk meets
+    /// them, so reading more finds true neighbours it met late: on 100,000 reflections in 20 projects,
+    /// recall@10 with a project filter rose from 0.62 to 0.84 at 4, at about three times the latency of
+    /// filtered semantic search. 1 reads only the limit.
+    /// </summary>
+    public int HnswOverFetch { get; set; } = 4;
+
+    /// <summary>
     /// Weights of the two ranked lists in hybrid reciprocal rank fusion (k = 60). Semantic defaults to 1
     /// (plain RRF) with Ollama and to 0 with the built-in embedder: on SciFact the hashing embedder scores
     /// nDCG@10 0.38 against BM25's 0.69, and every RRF weight tried (1 down to 0.02) lowered hybrid below

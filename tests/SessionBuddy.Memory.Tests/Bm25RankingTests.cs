@@ -31,24 +31,64 @@ public class Bm25RankingTests
     [OneTimeTearDown]
     public async Task DropDatabase() => await _db.DisposeAsync();
 
-    [TestCase("cache index deadlock shard", null)]
-    [TestCase("why does the replica deadlock under retry with backoff", null)]
-    [TestCase("cache cache query", "even")]
-    [TestCase("shard replica", "odd")]
-    public async Task Pruned_ranking_equals_exhaustive_bm25(string query, string? project)
+    [TestCase("cache index deadlock shard", null, 10)]
+    [TestCase("why does the replica deadlock under retry with backoff", null, 10)]
+    [TestCase("why does the replica deadlock under retry with backoff", null, 1)]
+    [TestCase("why does the replica deadlock under retry with backoff", null, 50)]
+    [TestCase("cache cache query", "even", 10)]
+    [TestCase("shard replica", "odd", 10)]
+    [TestCase("timeout latency queue worker session", "odd", 3)]
+    public async Task Pruned_ranking_equals_exhaustive_bm25(string query, string? project, int limit)
     {
-        var expected = await ReferenceAsync(query, project);
+        var expected = await ReferenceAsync(query, project, limit);
         // A tiny budget forces the rare-terms-first path and its exactness check.
-        var pruned = await new Bm25Ranking(_db.DataSource, candidateBudget: 20).RankAsync(query, new SearchFilter(project), 10, CancellationToken.None);
-        var full = await new Bm25Ranking(_db.DataSource, candidateBudget: long.MaxValue).RankAsync(query, new SearchFilter(project), 10, CancellationToken.None);
+        var pruned = await new Bm25Ranking(_db.DataSource, candidateBudget: 20).RankAsync(query, new SearchFilter(project), limit, CancellationToken.None);
+        var full = await new Bm25Ranking(_db.DataSource, candidateBudget: long.MaxValue).RankAsync(query, new SearchFilter(project), limit, CancellationToken.None);
+        // Free probes: the common terms are always left out when their bounds allow, and looked up per candidate.
+        var probed = await new Bm25Ranking(_db.DataSource, candidateBudget: 20, probeCost: 0).RankAsync(query, new SearchFilter(project), limit, CancellationToken.None);
 
         Assert.That(full.Select(r => r.Score), Is.EqualTo(expected.Select(r => r.Score)).Within(1e-9));
         Assert.That(pruned.Select(r => r.Score), Is.EqualTo(expected.Select(r => r.Score)).Within(1e-9));
         Assert.That(pruned.Select(r => r.Id), Is.EqualTo(full.Select(r => r.Id)));
+        Assert.That(probed.Select(r => r.Score), Is.EqualTo(expected.Select(r => r.Score)).Within(1e-9));
+        Assert.That(probed.Select(r => r.Id), Is.EqualTo(full.Select(r => r.Id)));
+    }
+
+    [Test]
+    public async Task Term_bounds_cover_every_posting()
+    {
+        // Deleting the documents that set a term's max_tf or min_doc_length leaves the bound loose, never wrong.
+        var store = _db.Get<ReflectionStore>();
+        var extra = await store.StoreAsync(
+            [ReflectionStoreTests.Reflection("deadlock deadlock deadlock deadlock", "bounds"), ReflectionStoreTests.Reflection("vector", "bounds")],
+            null, CancellationToken.None);
+        foreach (var stored in extra)
+        {
+            await store.DeleteAsync(stored.Id, CancellationToken.None);
+        }
+
+        await using var command = _db.DataSource.CreateCommand(
+            """
+            SELECT t.term, t.df, t.max_tf, t.min_doc_length, (SELECT sum(doc_count) FROM reflection_corpus),
+                   (SELECT sum(total_length) FROM reflection_corpus), p.tf, p.doc_length
+            FROM reflection_terms t JOIN reflection_postings p ON p.term = t.term
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var checkedPostings = 0;
+        while (await reader.ReadAsync())
+        {
+            double df = reader.GetInt64(1), n = (double)reader.GetDecimal(4), avgdl = (double)reader.GetDecimal(5) / n;
+            var idf = Math.Log(1 + (n - df + 0.5) / (df + 0.5));
+            double tf = reader.GetInt32(6), length = reader.GetInt32(7);
+            var contribution = idf * tf * (Bm25Ranking.K1 + 1) / (tf + Bm25Ranking.K1 * (1 - Bm25Ranking.B + Bm25Ranking.B * length / avgdl));
+            Assert.That(Bm25Ranking.UpperBound(idf, reader.GetInt32(2), reader.GetInt32(3), avgdl), Is.GreaterThanOrEqualTo(contribution), reader.GetString(0));
+            checkedPostings++;
+        }
+        Assert.That(checkedPostings, Is.GreaterThan(600));
     }
 
     /// <summary>BM25 over every row, computed here from the stored term counts.</summary>
-    private async Task<List<RankedId>> ReferenceAsync(string query, string? project)
+    private async Task<List<RankedId>> ReferenceAsync(string query, string? project, int limit)
     {
         var docs = new List<(Guid Id, Dictionary<string, int> Tf, int Length, string? Project)>();
         await using (var command = _db.DataSource.CreateCommand("SELECT id, term_counts::text, doc_length, project FROM reflections"))
@@ -83,7 +123,7 @@ public class Bm25RankingTests
                 idf[t] * d.Tf[t] * (Bm25Ranking.K1 + 1) / (d.Tf[t] + Bm25Ranking.K1 * (1 - Bm25Ranking.B + Bm25Ranking.B * d.Length / avgdl)))))
             .Where(r => r.Score > 0)
             .OrderByDescending(r => r.Score).ThenBy(r => r.Id)
-            .Take(10)
+            .Take(limit)
             .ToList();
     }
 }

@@ -6,8 +6,8 @@ using SessionBuddy.Contracts.Memory;
 namespace SessionBuddy.Memory.Reflections;
 
 /// <summary>
-/// Writes and reads reflections. Every insert and delete maintains the BM25 statistics
-/// (<c>reflection_terms</c>, <c>reflection_corpus</c>) in the same statement, so keyword ranking always
+/// Writes and reads reflections. Every insert and delete maintains the BM25 postings and statistics
+/// (<c>reflection_postings</c>, <c>reflection_terms</c>, <c>reflection_corpus</c>) in the same statement, so keyword ranking always
 /// sees the committed corpus. De-duplication is the unique (project, content_hash) constraint with
 /// <c>ON CONFLICT DO NOTHING</c>: concurrent identical stores wait for the first and then find its row.
 /// </summary>
@@ -37,13 +37,22 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
             ) stats
             ORDER BY i.ord
             ON CONFLICT DO NOTHING
-            RETURNING id, term_counts, doc_length, created_at
+            RETURNING id, project, category, term_counts, doc_length, created_at
+        ), terms AS MATERIALIZED (
+            SELECT i.id, i.project, i.category, i.doc_length, k.key AS term, k.value::int AS tf
+            FROM inserted i, jsonb_each_text(i.term_counts) AS k
+        ), postings AS (
+            INSERT INTO reflection_postings (term, reflection_id, project, category, tf, doc_length)
+            SELECT term, id, project, category, tf, doc_length FROM terms ORDER BY term, id
         ), term_stats AS (
             -- Sorted so concurrent writers lock shared term rows in one order.
-            INSERT INTO reflection_terms (term, df)
-            SELECT k.term, count(*) FROM inserted, jsonb_object_keys(inserted.term_counts) AS k(term)
-            GROUP BY k.term ORDER BY k.term
-            ON CONFLICT (term) DO UPDATE SET df = reflection_terms.df + excluded.df
+            INSERT INTO reflection_terms (term, df, max_tf, min_doc_length)
+            SELECT term, count(*), max(tf), min(doc_length) FROM terms
+            GROUP BY term ORDER BY term
+            ON CONFLICT (term) DO UPDATE SET
+                df = reflection_terms.df + excluded.df,
+                max_tf = greatest(reflection_terms.max_tf, excluded.max_tf),
+                min_doc_length = least(reflection_terms.min_doc_length, excluded.min_doc_length)
         ), corpus_stats AS (
             UPDATE reflection_corpus
             SET doc_count = doc_count + s.n, total_length = total_length + s.len
@@ -66,11 +75,16 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
     private const string DeleteSql =
         """
         WITH deleted AS (
-            DELETE FROM reflections WHERE id = @id RETURNING term_counts, doc_length
+            DELETE FROM reflections WHERE id = @id RETURNING id, term_counts, doc_length
         ), term_stats AS (
+            -- max_tf and min_doc_length stay: still upper bounds without this row.
             UPDATE reflection_terms t SET df = t.df - 1
             FROM deleted, jsonb_object_keys(deleted.term_counts) AS k(term)
             WHERE t.term = k.term
+        ), postings AS (
+            DELETE FROM reflection_postings p
+            USING deleted, jsonb_object_keys(deleted.term_counts) AS k(term)
+            WHERE p.term = k.term AND p.reflection_id = deleted.id
         ), corpus_stats AS (
             UPDATE reflection_corpus SET doc_count = doc_count - 1, total_length = total_length - d.doc_length
             FROM deleted d WHERE slot = @slot

@@ -5,27 +5,35 @@ namespace SessionBuddy.Memory.Search;
 
 /// <summary>
 /// Keyword ranking with Okapi BM25 (k1 = 0.9, b = 0.4) over OR-matched query terms, computed in
-/// PostgreSQL from the statistics the store maintains: document frequency per lexeme
-/// (<c>reflection_terms</c>), corpus size and length (<c>reflection_corpus</c>), term counts and length
-/// per document. Text is analysed by the <c>english</c> configuration (Snowball stemming, stop-words)
-/// on both sides.
+/// PostgreSQL from the postings and statistics the store maintains: one posting per lexeme and reflection
+/// with its count and the document length (<c>reflection_postings</c>), document frequency and per-term
+/// bounds (<c>reflection_terms</c>), corpus size and length (<c>reflection_corpus</c>). Text is analysed by
+/// the <c>english</c> configuration (Snowball stemming, stop-words) on both sides.
 /// </summary>
 /// <remarks>
-/// Candidates come from the GIN index. To keep common terms from pulling in most of the corpus, only the
-/// rarest terms whose document frequencies add up to the candidate budget select candidates (all
-/// terms still score them). That is exact whenever the k-th score beats the most the left-out terms could
-/// add together (MaxScore pruning); otherwise the budget grows fourfold and the query is rerun with the
-/// next rarest terms also selecting, until the bound holds or every term selects.
+/// Exact, with MaxScore pruning. Scoring reads postings index-only; the work is how many it reads. First a floor under the k-th score is found: the candidates of the rarest terms
+/// (postings within the candidate budget), the best k of them fully scored. Then the commonest terms whose
+/// upper bounds (a term's contribution at its largest count in its shortest document) add up to less
+/// than the floor are left out of candidate selection: a document matching only those cannot reach the top
+/// k. The other terms' postings give the candidates and partial scores; the left-out terms are looked up
+/// (one probe of the per-reflection index) only for candidates that can still place: the k best by partial
+/// score, and those whose partial score plus the left-out bounds reaches the k-th full score of those.
+/// When probing would cost more than reading the left-out postings, every term's postings are scored.
 /// </remarks>
-public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget)
+public sealed class Bm25Ranking(
+    NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget, long probeCost = Bm25Ranking.DefaultProbeCost)
 {
     public const double K1 = 0.9;
     public const double B = 0.4;
     public const long DefaultCandidateBudget = 4_000;
 
+    // Cost of looking a candidate's left-out terms up, in scanned postings (measured: one probe reads the
+    // reflection's ~50 postings; a scanned posting is one index tuple plus its share of the aggregation).
+    public const long DefaultProbeCost = 8;
+
     private const string TermStatsSql =
         """
-        SELECT u.lexeme, t.df
+        SELECT u.lexeme, t.df, t.max_tf, t.min_doc_length
         FROM unnest(to_tsvector('english', @query)) u
         JOIN reflection_terms t ON t.term = u.lexeme
         WHERE t.df > 0
@@ -34,20 +42,116 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
     private const string CorpusStatsSql =
         "SELECT coalesce(sum(doc_count), 0)::bigint, coalesce(sum(total_length), 0)::bigint FROM reflection_corpus";
 
-    private const string ScoreSql =
+    private const string WorkMemSql = "SELECT set_config('work_mem', '64MB', true)";
+
+    private const string Contribution = "t.idf * p.tf * (@k1 + 1) / (p.tf + @k1 * (1 - @b + @b * p.doc_length / @avgdl))";
+
+    // Candidates and their partial scores from the selecting terms' postings (project and category are on
+    // the postings); filters that need the row join the reflection.
+    private const string CandidatesSql =
         $"""
-        WITH terms AS (SELECT * FROM unnest(@terms::text[], @idfs::float8[]) AS q(term, idf))
-        SELECT r.id, sum(t.idf * x.tf * (@k1 + 1) / (x.tf + @k1 * (1 - @b + @b * r.doc_length / @avgdl))) AS score
-        FROM reflections r
-        CROSS JOIN terms t
-        CROSS JOIN LATERAL (SELECT (r.term_counts ->> t.term)::float8 AS tf) x
-        WHERE r.search_vector @@ @candidates::tsquery
-          AND x.tf IS NOT NULL
-          AND {SearchFilter.Sql}
-        GROUP BY r.id
-        ORDER BY score DESC, r.id
+        WITH candidates AS MATERIALIZED (
+            SELECT p.reflection_id AS id, sum({Contribution}) AS partial
+            FROM unnest(@terms::text[], @idfs::float8[]) AS t(term, idf)
+            JOIN reflection_postings p ON p.term = t.term
+            WHERE {SearchFilter.PostingSql}
+            GROUP BY p.reflection_id
+        ),
+        """;
+
+    // What the left-out terms add to candidate c: one probe of the per-reflection postings index.
+    // The best `limit` candidates by partial score are scored fully first; the k-th of those full scores is
+    // a lower bound of the final k-th score, so any other candidate whose partial score plus the left-out
+    // terms' bounds falls below it cannot place and is never looked up.
+    private const string RestScore =
+        """
+        CASE WHEN cardinality(@rest_terms::text[]) = 0 THEN 0 ELSE coalesce((
+            SELECT sum((@rest_idfs::float8[])[array_position(@rest_terms::text[], p.term)]
+                       * p.tf * (@k1 + 1) / (p.tf + @k1 * (1 - @b + @b * p.doc_length / @avgdl)))
+            FROM reflection_postings p
+            WHERE p.reflection_id = c.id AND p.term = ANY(@rest_terms::text[])), 0) END
+        """;
+
+    private const string ScoreTailSql =
+        $"""
+        leaders AS MATERIALIZED (
+            SELECT c.id, c.partial + {RestScore} AS score
+            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
+        ),
+        threshold AS (
+            SELECT CASE WHEN count(*) = @limit THEN min(score) ELSE 0 END AS score FROM leaders
+        ),
+        others AS (
+            SELECT c.id, c.partial + {RestScore} AS score
+            FROM filtered c
+            CROSS JOIN threshold
+            WHERE c.partial + @rest_bound >= threshold.score
+              AND c.id NOT IN (SELECT id FROM leaders)
+        )
+        SELECT id, score FROM leaders
+        UNION ALL
+        SELECT id, score FROM others
+        ORDER BY score DESC, id
         LIMIT @limit
         """;
+
+    // Every term selecting, nothing to look up: the plain top k of the aggregate.
+    private const string ExhaustiveSql =
+        $"""
+        SELECT p.reflection_id, sum({Contribution}) AS score
+        FROM unnest(@terms::text[], @idfs::float8[]) AS t(term, idf)
+        JOIN reflection_postings p ON p.term = t.term
+        WHERE {SearchFilter.PostingSql}
+        GROUP BY p.reflection_id
+        ORDER BY score DESC, p.reflection_id
+        LIMIT @limit
+        """;
+
+    private const string ExhaustiveRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        )
+        SELECT id, partial FROM filtered
+        ORDER BY partial DESC, id
+        LIMIT @limit
+        """;
+
+    private const string FloorSql =
+        CandidatesSql +
+        $"""
+        filtered AS (SELECT * FROM candidates),
+        leaders AS (
+            SELECT c.partial + {RestScore} AS score
+            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
+        )
+        SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
+        """;
+
+    private const string FloorRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS MATERIALIZED (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        ),
+        leaders AS (
+            SELECT c.partial + {RestScore} AS score
+            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
+        )
+        SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
+        """;
+
+    private const string ScoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + ScoreTailSql;
+
+    private const string ScoreRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS MATERIALIZED (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        ),
+
+        """ + ScoreTailSql;
 
     public async Task<IReadOnlyList<RankedId>> RankAsync(string query, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
@@ -60,39 +164,68 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         }
         var averageLength = Math.Max(1.0, (double)totalLength / documents);
         var weighted = terms
-            .Select(t => (t.Term, t.Df, Idf: Math.Log(1 + (documents - t.Df + 0.5) / (t.Df + 0.5))))
+            .Select(t =>
+            {
+                var idf = Math.Log(1 + (documents - t.Df + 0.5) / (t.Df + 0.5));
+                return new WeightedTerm(t.Term, t.Df, idf, UpperBound(idf, t.MaxTf, t.MinDocLength, averageLength));
+            })
             .OrderBy(t => t.Df)
             .ToList();
 
-        // The rarest terms select candidates until their postings reach the budget. When the k-th score
-        // does not yet beat what the left-out terms could add, the budget grows fourfold and the next
-        // rarest terms join, instead of falling back to every term at once.
-        var selecting = 0;
-        long postings = 0;
-        for (var budget = candidateBudget; ; budget = budget > long.MaxValue / 4 ? long.MaxValue : budget * 4)
+        var allPostings = weighted.Sum(t => t.Df);
+        if (allPostings <= candidateBudget)
         {
-            var before = selecting;
-            while (selecting < weighted.Count && (selecting == before || postings + weighted[selecting].Df <= budget))
-            {
-                postings += weighted[selecting].Df;
-                selecting++;
-            }
-
-            var ranked = await ScoreAsync(connection, weighted, weighted.Take(selecting).Select(t => t.Term), averageLength, filter, limit, cancellationToken);
-            if (selecting == weighted.Count)
-            {
-                return ranked;
-            }
-            // A document matching none of the selecting terms scores at most the left-out terms' ceilings.
-            var ceiling = weighted.Skip(selecting).Sum(t => t.Idf * (K1 + 1));
-            if (ranked.Count == limit && ranked[^1].Score >= ceiling)
-            {
-                return ranked;
-            }
+            return await ScoreAsync(connection, weighted, weighted.Count, 0, averageLength, filter, limit, cancellationToken);
         }
+
+        // A floor under the k-th score: the best candidates of the rarest terms (postings within the budget,
+        // growing fourfold while they yield fewer than k candidates), fully scored.
+        double? floor = null;
+        var probing = 0;
+        long postings = 0;
+        for (var budget = candidateBudget; floor is null && probing < weighted.Count; budget = budget > long.MaxValue / 4 ? long.MaxValue : budget * 4)
+        {
+            var before = probing;
+            while (probing < weighted.Count && (probing == before || postings + weighted[probing].Df <= budget))
+            {
+                postings += weighted[probing].Df;
+                probing++;
+            }
+            floor = await ReadFloorAsync(connection, weighted, probing, averageLength, filter, limit, cancellationToken);
+        }
+
+        // MaxScore split: the commonest terms whose bounds add up to less than the floor cannot lift a document
+        // that matches none of the others into the top k, so only the others select candidates.
+        var selecting = weighted.Count;
+        double restBound = 0;
+        while (floor is { } f && selecting > 1 && (restBound + weighted[selecting - 1].UpperBound) * (1 + 1e-9) < f)
+        {
+            restBound += weighted[selecting - 1].UpperBound;
+            selecting--;
+        }
+        // Each candidate the left-out terms are looked up for costs about probeCost scanned postings: when
+        // that exceeds scanning those terms' postings, scoring every posting is cheaper.
+        var selectingPostings = weighted.Take(selecting).Sum(t => t.Df);
+        var leftOutPostings = allPostings - selectingPostings;
+        if (selectingPostings * probeCost > leftOutPostings)
+        {
+            (selecting, restBound) = (weighted.Count, 0);
+        }
+        return await ScoreAsync(connection, weighted, selecting, restBound * (1 + 1e-9), averageLength, filter, limit, cancellationToken);
     }
 
-    private static async Task<(List<(string Term, long Df)> Terms, long Documents, long TotalLength)> ReadStatisticsAsync(
+    /// <summary>
+    /// The most one term can add to a document's score: its BM25 contribution at the largest count it has
+    /// in any document and the length of the shortest document containing it (the contribution grows with
+    /// the count and shrinks with the length).
+    /// </summary>
+    public static double UpperBound(double idf, int maxTf, int minDocLength, double averageLength)
+    {
+        double tf = maxTf;
+        return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * minDocLength / averageLength));
+    }
+
+    private static async Task<(List<(string Term, long Df, int MaxTf, int MinDocLength)> Terms, long Documents, long TotalLength)> ReadStatisticsAsync(
         NpgsqlConnection connection, string query, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection)
@@ -101,11 +234,11 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         };
         batch.BatchCommands[0].Parameters.AddWithValue("query", query);
 
-        var terms = new List<(string, long)>();
+        var terms = new List<(string, long, int, int)>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            terms.Add((reader.GetString(0), reader.GetInt64(1)));
+            terms.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetInt32(3)));
         }
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -114,25 +247,33 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
 
     private static async Task<List<RankedId>> ScoreAsync(
         NpgsqlConnection connection,
-        IReadOnlyList<(string Term, long Df, double Idf)> terms,
-        IEnumerable<string> selecting,
+        IReadOnlyList<WeightedTerm> terms,
+        int selecting,
+        double restBound,
         double averageLength,
         SearchFilter filter,
         int limit,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(ScoreSql, connection);
-        command.Parameters.AddWithValue("terms", terms.Select(t => t.Term).ToArray());
-        command.Parameters.AddWithValue("idfs", terms.Select(t => t.Idf).ToArray());
-        command.Parameters.AddWithValue("k1", K1);
-        command.Parameters.AddWithValue("b", B);
-        command.Parameters.AddWithValue("avgdl", averageLength);
-        command.Parameters.Add(new NpgsqlParameter("candidates", NpgsqlDbType.Text) { Value = OrQuery(selecting) });
-        command.Parameters.AddWithValue("limit", limit);
-        filter.AddParameters(command.Parameters);
+        // One batch is one implicit transaction, so the transaction-local setting applies to the query:
+        // aggregating tens of thousands of candidates stays in memory instead of spilling to disk.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
+        var command = new NpgsqlBatchCommand(
+            (selecting == terms.Count, filter.NeedsRows) switch
+            {
+                (true, false) => ExhaustiveSql,
+                (true, true) => ExhaustiveRowsSql,
+                (false, false) => ScoreSql,
+                (false, true) => ScoreRowsSql,
+            });
+        AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
+        command.Parameters.AddWithValue("rest_bound", restBound);
+        batch.BatchCommands.Add(command);
 
         var ranked = new List<RankedId>(limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
@@ -140,7 +281,34 @@ public sealed class Bm25Ranking(NpgsqlDataSource dataSource, long candidateBudge
         return ranked;
     }
 
-    /// <summary>Already-stemmed lexemes as a tsquery text, quoted so they are taken literally: 'a' | 'b'.</summary>
-    private static string OrQuery(IEnumerable<string> lexemes) =>
-        string.Join(" | ", lexemes.Select(l => "'" + l.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'"));
+    /// <summary>The k-th best full score among the candidates of the first <paramref name="selecting"/> terms, or null with fewer than k.</summary>
+    private static async Task<double?> ReadFloorAsync(
+        NpgsqlConnection connection,
+        IReadOnlyList<WeightedTerm> terms,
+        int selecting,
+        double averageLength,
+        SearchFilter filter,
+        int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(filter.NeedsRows ? FloorRowsSql : FloorSql, connection);
+        AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
+        return await command.ExecuteScalarAsync(cancellationToken) is double floor ? floor : null;
+    }
+
+    private static void AddParameters(
+        NpgsqlParameterCollection parameters, IReadOnlyList<WeightedTerm> terms, int selecting, double averageLength, SearchFilter filter, int limit)
+    {
+        parameters.AddWithValue("terms", terms.Take(selecting).Select(t => t.Term).ToArray());
+        parameters.AddWithValue("idfs", terms.Take(selecting).Select(t => t.Idf).ToArray());
+        parameters.AddWithValue("rest_terms", terms.Skip(selecting).Select(t => t.Term).ToArray());
+        parameters.AddWithValue("rest_idfs", terms.Skip(selecting).Select(t => t.Idf).ToArray());
+        parameters.AddWithValue("k1", K1);
+        parameters.AddWithValue("b", B);
+        parameters.AddWithValue("avgdl", averageLength);
+        parameters.AddWithValue("limit", limit);
+        filter.AddParameters(parameters);
+    }
+
+    private sealed record WeightedTerm(string Term, long Df, double Idf, double UpperBound);
 }

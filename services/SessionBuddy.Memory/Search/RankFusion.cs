@@ -28,8 +28,10 @@ public static class RankFusion
 
         // Normalised so an item ranked first by both paths scores 1.
         var best = (keywordWeight + semanticWeight) / (K + 1);
+        // Equal scores (semantic matches all score 0 when the semantic weight is 0) go by similarity.
         return fused.Values
             .OrderByDescending(f => f.Score)
+            .ThenByDescending(f => f.SemanticScore ?? double.NegativeInfinity)
             .ThenBy(f => f.Id)
             .Select(f => f with { Score = f.Score / best })
             .ToList();

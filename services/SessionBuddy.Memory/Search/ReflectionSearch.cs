@@ -66,9 +66,14 @@ public sealed class ReflectionSearch(
     private async Task<IReadOnlyList<FusedId>> HybridAsync(ReflectionQuery query, float[] vector, CancellationToken cancellationToken)
     {
         var depth = Math.Max(FusionDepth, query.Limit);
-        var keywordTask = keyword.RankAsync(query.Text, query.Filter, depth, cancellationToken);
-        var semanticTask = semantic.RankAsync(vector, query.Filter, depth, cancellationToken);
+        var semanticWeight = options.SemanticWeight ?? 1.0;
+        // With semantic weight 0 fusion keeps the keyword order, and semantic-only matches (score 0, ordered
+        // by similarity) only fill the list after every keyword match. Then neither list's ranks past the
+        // limit can place: the same answer from less work (the fill needs at most limit semantic matches).
+        var fusedDepth = semanticWeight == 0 ? query.Limit : depth;
+        var keywordTask = keyword.RankAsync(query.Text, query.Filter, fusedDepth, cancellationToken);
+        var semanticTask = semantic.RankAsync(vector, query.Filter, fusedDepth, cancellationToken);
         await Task.WhenAll(keywordTask, semanticTask);
-        return RankFusion.Fuse(await keywordTask, await semanticTask, options.KeywordWeight, options.SemanticWeight ?? 1.0);
+        return RankFusion.Fuse(await keywordTask, await semanticTask, options.KeywordWeight, semanticWeight);
     }
 }

@@ -34,6 +34,19 @@ public sealed record SearchFilter(
         AND (@metadata::jsonb IS NULL OR r.metadata @> @metadata)
         """;
 
+    /// <summary>
+    /// The part of <see cref="Sql"/> that BM25 postings carry (project and category), on alias <c>p</c>,
+    /// so keyword candidates are filtered without reading the reflection rows.
+    /// </summary>
+    public const string PostingSql =
+        """
+        (@project::text IS NULL OR p.project = @project)
+        AND (@category::text IS NULL OR p.category = @category)
+        """;
+
+    /// <summary>True when a predicate needs the reflection row itself (tags, time range, session, metadata).</summary>
+    public bool NeedsRows => Tags is { Count: > 0 } || Since is not null || Until is not null || SessionId is not null || MetadataJson is not null;
+
     public void AddParameters(NpgsqlParameterCollection parameters)
     {
         parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Text) { Value = (object?)Project ?? DBNull.Value });

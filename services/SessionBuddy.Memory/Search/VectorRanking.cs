@@ -20,9 +20,9 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
             FROM reflections r
             WHERE r.embedding IS NOT NULL AND {SearchFilter.Sql}
             ORDER BY r.embedding <=> @vector::real[]::vector
-            LIMIT @limit
+            LIMIT @fetch
         )
-        SELECT id, 1 - distance FROM nearest ORDER BY distance, id
+        SELECT id, 1 - distance FROM nearest ORDER BY distance, id LIMIT @limit
         """;
 
     public async Task<IReadOnlyList<RankedId>> RankAsync(float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
@@ -38,6 +38,10 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
         var nearest = new NpgsqlBatchCommand(NearestSql);
         nearest.Parameters.AddWithValue("vector", vector);
         nearest.Parameters.AddWithValue("limit", limit);
+        // The index yields rows in roughly ascending distance (relaxed order; a filtered iterative scan takes
+        // matches as the graph walk meets them): reading a few times the limit and keeping the closest finds
+        // true neighbours met late (MemoryOptions.HnswOverFetch).
+        nearest.Parameters.AddWithValue("fetch", Math.Max(limit, Math.Min(efSearch, Math.Max(1, options.HnswOverFetch) * limit)));
         filter.AddParameters(nearest.Parameters);
         batch.BatchCommands.Add(nearest);
 
