@@ -26,6 +26,23 @@ public sealed class Outbox(OutboxSignal signal)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Several events of one type in one round trip (e.g. one per row of a batch insert).</summary>
+    public async Task EnqueueManyAsync<TEvent>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TEvent> integrationEvents, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        if (integrationEvents.Count == 0)
+        {
+            return;
+        }
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO outbox_messages (id, message_type, payload) SELECT unnest(@ids), @type, unnest(@payloads::jsonb[])", connection, transaction);
+        command.Parameters.AddWithValue("ids", integrationEvents.Select(_ => Guid.CreateVersion7()).ToArray());
+        command.Parameters.AddWithValue("type", typeof(TEvent).FullName!);
+        command.Parameters.AddWithValue("payloads", integrationEvents.Select(e => JsonSerializer.Serialize(e, SerializerOptions)).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public void NotifyCommitted() => signal.Notify();
 
     /// <summary>Event types are resolved only from the Contracts assembly: the outbox publishes contracts, nothing else.</summary>

@@ -12,6 +12,9 @@ public sealed record CreateSession(
     string? WorkingDirectory,
     JsonElement? Metadata);
 
+/// <summary>Several sessions in one request (e.g. workspaces for a batch of worker tasks); each is applied once by its own OperationId.</summary>
+public sealed record CreateSessions(IReadOnlyList<CreateSession> Sessions);
+
 public sealed record GetSession(Guid SessionId);
 
 public sealed record UpdateSession(Guid SessionId, string? Name, string? Status, JsonElement? Metadata);

@@ -8,6 +8,9 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Sessions;
 
+/// <summary>A session to create: the caller's operation id and the checked arguments.</summary>
+public sealed record NewSession(Guid OperationId, string Name, string? Project, string? WorkingDirectory, string MetadataJson);
+
 /// <summary>
 /// Sessions and their messages in sessionsdb. Every write and the integration event describing
 /// it commit in one transaction (the outbox), and writes keyed by the caller's operation id are
@@ -69,6 +72,70 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             workspaces.Delete(id);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Creates the sessions in one transaction (one insert, one outbox write); a session whose operation
+    /// was applied before is returned as stored. The result is in the order of <paramref name="sessions"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<SessionDetails>> CreateManyAsync(IReadOnlyList<NewSession> sessions, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var ids = sessions.Select(_ => Guid.CreateVersion7()).ToArray();
+        var workspaceDirs = ids.Select(workspaces.Create).ToArray();
+        var created = new Dictionary<Guid, SessionDetails>();
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using var insert = new NpgsqlCommand(
+                $"""
+                INSERT INTO sessions (id, operation_id, name, project, status, working_directory, workspace_dir, metadata, created_at, updated_at)
+                SELECT s.id, s.operation_id, s.name, s.project, @status, s.working_directory, s.workspace_dir, s.metadata::jsonb, now(), now()
+                FROM unnest(@ids, @operation_ids, @names, @projects, @working_directories, @workspace_dirs, @metadata)
+                    AS s (id, operation_id, name, project, working_directory, workspace_dir, metadata)
+                ON CONFLICT (operation_id) DO NOTHING
+                RETURNING {SessionColumns}
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("status", SessionStatuses.Created);
+            insert.Parameters.AddWithValue("ids", ids);
+            insert.Parameters.AddWithValue("operation_ids", sessions.Select(s => s.OperationId).ToArray());
+            insert.Parameters.AddWithValue("names", sessions.Select(s => s.Name).ToArray());
+            insert.Parameters.AddWithValue("projects", NpgsqlDbType.Array | NpgsqlDbType.Text, sessions.Select(s => s.Project).ToArray());
+            insert.Parameters.AddWithValue("working_directories", NpgsqlDbType.Array | NpgsqlDbType.Text, sessions.Select(s => s.WorkingDirectory).ToArray());
+            insert.Parameters.AddWithValue("workspace_dirs", workspaceDirs);
+            insert.Parameters.AddWithValue("metadata", sessions.Select(s => s.MetadataJson).ToArray());
+            foreach (var session in await ReadAllAsync(insert, ct))
+            {
+                created[session.Id] = session;
+            }
+            await outbox.EnqueueManyAsync(connection, transaction,
+                [.. created.Values.Select(c => new SessionCreated(c.Id, c.Name, c.Project, c.CreatedAt))], ct);
+            await transaction.CommitAsync(ct);
+            outbox.NotifyCommitted();
+        }
+        catch
+        {
+            Array.ForEach(ids, workspaces.Delete);
+            throw;
+        }
+
+        var result = new List<SessionDetails>(sessions.Count);
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            if (created.TryGetValue(ids[i], out var session))
+            {
+                workspaces.WriteMetadata(session, WorkspaceBackendKinds.Local);
+                workspaces.Log(session.WorkspaceDir, $"session created: {session.Name} (status {session.Status})");
+                result.Add(session);
+            }
+            else
+            {
+                // Applied by an earlier delivery of the same operation (or twice in this batch).
+                workspaces.Delete(ids[i]);
+                result.Add((await FindByOperationAsync(connection, sessions[i].OperationId, ct))!);
+            }
+        }
+        return result;
     }
 
     public async Task<SessionDetails> GetAsync(Guid sessionId, CancellationToken ct)

@@ -35,6 +35,7 @@ public sealed partial class TaskDispatcher(
     /// <summary>Starts the tasks in the background; <paramref name="poolSize"/> bounds a pool's parallelism.</summary>
     public void Start(IReadOnlyList<WorkerTaskResult> accepted, int poolSize = 1)
     {
+        var started = new List<(WorkerTaskResult Task, CancellationTokenSource Cancel)>(accepted.Count);
         foreach (var task in accepted)
         {
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
@@ -43,6 +44,11 @@ public sealed partial class TaskDispatcher(
                 cancel.Dispose();
                 continue;
             }
+            started.Add((task, cancel));
+        }
+        workspaces.Reserve(started.Select(s => s.Task.TaskId));
+        foreach (var (task, cancel) in started)
+        {
             var queued = Stopwatch.StartNew();
             _ = Task.Run(() => RunAsync(task, poolSize, queued, cancel));
         }
@@ -90,6 +96,7 @@ public sealed partial class TaskDispatcher(
         }
         finally
         {
+            workspaces.Forgo(task.TaskId);
             _running.TryRemove(task.TaskId, out _);
             cancel.Dispose();
         }
