@@ -24,11 +24,14 @@ public sealed partial class TaskDispatcher(
     ILogger<TaskDispatcher> logger)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan WorkerListTtl = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _global = new(Math.Clamp(options.Value.MaxConcurrentTasks, 1, 100));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new();
     private readonly ConcurrentDictionary<string, byte> _busyWorkers = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<WorkerDetails> Workers, long ReadAt)> _healthyWorkers = new();
+    private long _workerChanges;
 
     public int Running => _running.Count;
 
@@ -175,7 +178,7 @@ public sealed partial class TaskDispatcher(
             tried.Add(worker.WorkerId);
             var outcome = run.Outcome!; // set whenever a worker was picked
             outcome.Metadata["workers_tried"] = tried.ToArray();
-            var record = pools.RecordOutcomeAsync(worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None);
+            var record = RecordOutcomeAsync(task.PoolId!, worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed);
             if (outcome.Status == WorkerTaskStatuses.Failed && attempt <= options.Value.MaxRetries && !ct.IsCancellationRequested)
             {
                 // Counted first, so a worker that just turned unhealthy is not picked again.
@@ -191,10 +194,7 @@ public sealed partial class TaskDispatcher(
     /// <summary>A healthy worker of the pool that is free here, preferring those the task has not failed on.</summary>
     private async Task<WorkerDetails?> PickWorkerAsync(string poolId, List<string> tried, CancellationToken ct)
     {
-        var healthy = (await pools.ListWorkersAsync(poolId, includePoolWorkers: true, ct))
-            .Where(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy)
-            .ToList();
-        foreach (var candidate in healthy.OrderBy(w => tried.Contains(w.WorkerId)).ThenBy(w => w.TasksCompleted + w.TasksFailed))
+        foreach (var candidate in (await HealthyWorkersAsync(poolId, ct)).OrderBy(w => tried.Contains(w.WorkerId)))
         {
             if (_busyWorkers.TryAdd(candidate.WorkerId, 0))
             {
@@ -202,6 +202,30 @@ public sealed partial class TaskDispatcher(
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The pool's healthy workers, least used first. Read from the database at most every
+    /// WorkerListTtl, and again after a failure here (which may have replaced a worker), so picking
+    /// a worker costs no query per task; a change made by another instance is seen within the TTL.
+    /// </summary>
+    private async Task<IReadOnlyList<WorkerDetails>> HealthyWorkersAsync(string poolId, CancellationToken ct)
+    {
+        if (_healthyWorkers.TryGetValue(poolId, out var cached) && Stopwatch.GetElapsedTime(cached.ReadAt) < WorkerListTtl)
+        {
+            return cached.Workers;
+        }
+        var generation = Volatile.Read(ref _workerChanges);
+        var healthy = (await pools.ListWorkersAsync(poolId, includePoolWorkers: true, ct))
+            .Where(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy)
+            .OrderBy(w => w.TasksCompleted + w.TasksFailed)
+            .ToList();
+        if (generation == Volatile.Read(ref _workerChanges))
+        {
+            // Not cached when a failure was recorded meanwhile: the list may predate it.
+            _healthyWorkers[poolId] = (healthy, Stopwatch.GetTimestamp());
+        }
+        return healthy;
     }
 
     private async Task<(ExecutionOutcome Outcome, TaskWorkspace? Workspace)> ExecuteAsync(
@@ -254,6 +278,17 @@ public sealed partial class TaskDispatcher(
         outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
         await started;
         return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace);
+    }
+
+    private async Task RecordOutcomeAsync(string poolId, string workerId, bool succeeded)
+    {
+        await pools.RecordOutcomeAsync(workerId, succeeded, options.Value.UnhealthyAfterFailures, CancellationToken.None);
+        if (!succeeded)
+        {
+            // The worker may have turned unhealthy and been replaced.
+            Interlocked.Increment(ref _workerChanges);
+            _healthyWorkers.TryRemove(poolId, out _);
+        }
     }
 
     private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace)
