@@ -108,7 +108,7 @@ public sealed partial class TaskDispatcher(
     private async Task RunOnWorkerAsync(WorkerTaskResult task, Stopwatch queued, CancellationToken ct)
     {
         var gate = _gates.GetOrAdd("worker:" + task.WorkerId, _ => new SemaphoreSlim(1));
-        (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run;
+        Execution run;
         await gate.WaitAsync(ct);
         try
         {
@@ -127,6 +127,7 @@ public sealed partial class TaskDispatcher(
             gate.Release();
         }
         // The worker is free once its process exited; the bookkeeping does not hold its slot.
+        await run.Started;
         await Task.WhenAll(
             pools.RecordOutcomeAsync(task.WorkerId, run.Outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None),
             FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace));
@@ -140,7 +141,7 @@ public sealed partial class TaskDispatcher(
         for (var attempt = 1; ; attempt++)
         {
             WorkerDetails? worker;
-            (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run = default;
+            Execution run = default;
             await gate.WaitAsync(ct);
             try
             {
@@ -176,6 +177,7 @@ public sealed partial class TaskDispatcher(
                 return;
             }
             tried.Add(worker.WorkerId);
+            await run.Started;
             var outcome = run.Outcome!; // set whenever a worker was picked
             outcome.Metadata["workers_tried"] = tried.ToArray();
             var record = RecordOutcomeAsync(task.PoolId!, worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed);
@@ -228,7 +230,10 @@ public sealed partial class TaskDispatcher(
         return healthy;
     }
 
-    private async Task<(ExecutionOutcome Outcome, TaskWorkspace? Workspace)> ExecuteAsync(
+    /// <summary>A task's run on a worker; <see cref="Started"/> is its pending "running" row, awaited after the slot is free.</summary>
+    private readonly record struct Execution(ExecutionOutcome Outcome, TaskWorkspace? Workspace, Task Started);
+
+    private async Task<Execution> ExecuteAsync(
         WorkerTaskResult task, string workerId, string workerType, int attempt, TaskWorkspace? previous, Stopwatch queued, CancellationToken ct)
     {
         var queueMs = queued.Elapsed.TotalMilliseconds;
@@ -236,7 +241,7 @@ public sealed partial class TaskDispatcher(
         var type = types.Find(workerType);
         if (type is null)
         {
-            return (Outcome(WorkerTaskStatuses.Failed, $"worker type '{workerType}' is not configured on this instance", queued), null);
+            return new(Outcome(WorkerTaskStatuses.Failed, $"worker type '{workerType}' is not configured on this instance", queued), null, Task.CompletedTask);
         }
         TaskWorkspace workspace;
         if (previous is not null)
@@ -253,11 +258,11 @@ public sealed partial class TaskDispatcher(
             }
             catch (Exception ex) when (ex is MassTransit.RequestTimeoutException or MassTransit.RequestFaultException or InvalidOperationException)
             {
-                return (Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null);
+                return new(Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null, Task.CompletedTask);
             }
         }
         var sessionMs = slot.Elapsed.TotalMilliseconds;
-        // Bookkeeping overlaps the process: the "running" row and session status are written while it starts.
+        // Bookkeeping overlaps the process: the "running" row and session status are written while it runs.
         var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
 
         var reporter = new ProgressReporter(tasks, task.TaskId);
@@ -274,10 +279,10 @@ public sealed partial class TaskDispatcher(
         outcome.Metadata["output_dir"] = workspace.OutputDir;
         outcome.Metadata["queue_ms"] = Math.Round(queueMs, 3);
         outcome.Metadata["session_ms"] = Math.Round(sessionMs, 3);
-        // Time this task spent in SessionBuddy (session, bookkeeping, spawning) beyond its process's own run.
+        // Time this task held its worker beyond its process's own run (session, spawning, output collection).
         outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
-        await started;
-        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace);
+        // The "running" row is awaited by the caller once the worker's slot is free (before the result is stored).
+        return new(outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace, started);
     }
 
     private async Task RecordOutcomeAsync(string poolId, string workerId, bool succeeded)
