@@ -19,6 +19,12 @@ public sealed record GetSession(Guid SessionId);
 
 public sealed record UpdateSession(Guid SessionId, string? Name, string? Status, JsonElement? Metadata);
 
+/// <summary>
+/// Several updates applied in one transaction, in order; one refused on its own (unknown session, a
+/// transition the status flow does not allow) is left out of the reply and does not stop the others.
+/// </summary>
+public sealed record UpdateSessions(IReadOnlyList<UpdateSession> Updates);
+
 public sealed record ListSessions(string? Project, string? Status, int Limit, string? Cursor);
 
 public sealed record DeleteSession(Guid SessionId);

@@ -11,6 +11,9 @@ namespace SessionBuddy.Sessions.Sessions;
 /// <summary>A session to create: the caller's operation id and the checked arguments.</summary>
 public sealed record NewSession(Guid OperationId, string Name, string? Project, string? WorkingDirectory, string MetadataJson);
 
+/// <summary>One update of a batch: null leaves a field as it is.</summary>
+public sealed record SessionChange(Guid SessionId, string? Name, string? Status, string? MetadataJson);
+
 /// <summary>
 /// Sessions and their messages in sessionsdb. Every write and the integration event describing
 /// it commit in one transaction (the outbox), and writes keyed by the caller's operation id are
@@ -18,6 +21,18 @@ public sealed record NewSession(Guid OperationId, string Name, string? Project, 
 /// </summary>
 public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, SessionWorkspaces workspaces)
 {
+    // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
+    private const string UpdateSql =
+        """
+        UPDATE sessions SET
+            name = COALESCE(@name, name),
+            status = COALESCE(@status, status),
+            metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
+            ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
+            updated_at = now()
+        WHERE id = @id
+        """;
+
     internal const string SessionColumns =
         "id, name, project, status, working_directory, workspace_dir, metadata::text, message_count, created_at, updated_at";
 
@@ -155,16 +170,9 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             SessionRules.Transition(current, status);
         }
 
-        // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
         await using var command = new NpgsqlCommand(
             $"""
-            UPDATE sessions SET
-                name = COALESCE(@name, name),
-                status = COALESCE(@status, status),
-                metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
-                ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
-                updated_at = now()
-            WHERE id = @id
+            {UpdateSql}
             RETURNING {SessionColumns}
             """, connection, transaction);
         command.Parameters.AddWithValue("id", sessionId);
@@ -179,6 +187,74 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             workspaces.Log(updated.WorkspaceDir, $"status {current} → {status}");
         }
         return updated;
+    }
+
+    /// <summary>
+    /// Applies several updates in one transaction, in order. An update refused on its own (unknown
+    /// session, a transition the status flow does not allow) is skipped; the others apply. Returns each
+    /// updated session once, as it ends up.
+    /// </summary>
+    public async Task<IReadOnlyList<SessionDetails>> UpdateManyAsync(IReadOnlyList<SessionChange> changes, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var statuses = new Dictionary<Guid, string>();
+        // Rows locked in id order, so concurrent batches cannot deadlock.
+        await using (var select = new NpgsqlCommand("SELECT id, status FROM sessions WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.AddWithValue("ids", changes.Select(c => c.SessionId).Distinct().ToArray());
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                statuses[reader.GetGuid(0)] = reader.GetString(1);
+            }
+        }
+
+        var transitions = new List<(Guid SessionId, string From, string To)>();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var change in changes)
+        {
+            if (!statuses.TryGetValue(change.SessionId, out var current)
+                || (change.Status is not null && !SessionRules.IsAllowedTransition(current, change.Status)))
+            {
+                continue;
+            }
+            if (change.Status is not null && change.Status != current)
+            {
+                transitions.Add((change.SessionId, current, change.Status));
+                statuses[change.SessionId] = change.Status;
+            }
+            var command = new NpgsqlBatchCommand($"{UpdateSql} RETURNING {SessionColumns}");
+            command.Parameters.AddWithValue("id", change.SessionId);
+            command.Parameters.AddWithValue("name", NpgsqlDbType.Text, (object?)change.Name ?? DBNull.Value);
+            command.Parameters.AddWithValue("status", NpgsqlDbType.Text, (object?)change.Status ?? DBNull.Value);
+            command.Parameters.AddWithValue("metadata", NpgsqlDbType.Text, (object?)change.MetadataJson ?? DBNull.Value);
+            batch.BatchCommands.Add(command);
+        }
+        var updated = new Dictionary<Guid, SessionDetails>();
+        if (batch.BatchCommands.Count > 0)
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            do
+            {
+                foreach (var session in await ReadSessionsAsync(reader, ct))
+                {
+                    updated[session.Id] = session;
+                }
+            }
+            while (await reader.NextResultAsync(ct));
+        }
+        await transaction.CommitAsync(ct);
+
+        foreach (var session in updated.Values)
+        {
+            await MirrorAsync(session, ct);
+        }
+        foreach (var (sessionId, from, to) in transitions)
+        {
+            workspaces.Log(updated[sessionId].WorkspaceDir, $"status {from} → {to}");
+        }
+        return [.. updated.Values];
     }
 
     /// <summary>The session's status, its row locked until the transaction ends; not found is a refusal.</summary>
@@ -410,8 +486,14 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
 
     internal static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
     {
-        var rows = new List<SessionDetails>();
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadSessionsAsync(reader, ct);
+    }
+
+    /// <summary>The rows of the reader's current result set (columns as in <see cref="SessionColumns"/>).</summary>
+    private static async Task<List<SessionDetails>> ReadSessionsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var rows = new List<SessionDetails>();
         while (await reader.ReadAsync(ct))
         {
             var workspaceDir = reader.GetString(5);

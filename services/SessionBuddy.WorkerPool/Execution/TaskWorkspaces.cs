@@ -30,6 +30,10 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
     private readonly CancellationTokenSource _stopping = new();
     private Task _refiller = Task.CompletedTask;
 
+    private readonly Channel<(UpdateSession Update, TaskCompletionSource Sent)> _updates =
+        Channel.CreateUnbounded<(UpdateSession, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private Task _updater = Task.CompletedTask;
+
     private bool Preparing => options.Value.CreateSessions && options.Value.PreparedSessions > 0;
 
     /// <summary>Announces tasks that will each take a session soon, so the stock grows before they ask.</summary>
@@ -88,6 +92,10 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.Value.CreateSessions)
+        {
+            _updater = Task.Run(SendUpdatesAsync, CancellationToken.None);
+        }
         if (Preparing)
         {
             _refiller = Task.Run(RefillAsync, CancellationToken.None);
@@ -100,6 +108,8 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
     {
         await _stopping.CancelAsync();
         await _refiller;
+        _updates.Writer.TryComplete();
+        await _updater;
         // Prepared sessions no task used leave the session index.
         while (_prepared.Reader.TryRead(out var unused))
         {
@@ -189,40 +199,54 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
             ["pool_id"] = poolId,
         });
 
-    private async Task UpdateAsync(UpdateSession update)
+    /// <summary>Queues the update; it is sent with the others queued meanwhile, in order, as one UpdateSessions request.</summary>
+    private Task UpdateAsync(UpdateSession update)
     {
-        try
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_updates.Writer.TryWrite((update, sent)))
         {
-            var client = clients.CreateRequestClient<UpdateSession>(SessionTimeout);
-            await client.GetResponse<SessionDetails, RequestRejected>(update);
+            sent.SetResult(); // stopping
         }
-        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException)
-        {
-            LogStatusFailed(update.SessionId, update.Status ?? "", ex);
-        }
+        return sent.Task;
     }
 
     /// <summary>Best effort: the task's result is already stored; a missed status update only leaves the session index stale.</summary>
-    public async Task SetStatusAsync(Guid? sessionId, string status)
+    public Task SetStatusAsync(Guid? sessionId, string status) =>
+        sessionId is null ? Task.CompletedTask : UpdateAsync(new UpdateSession(sessionId.Value, null, status, null));
+
+    /// <summary>
+    /// Sends the queued session updates, whatever accumulated while the previous request was under way
+    /// (up to BatchSize), one request at a time: a task's "running" update always precedes its outcome.
+    /// </summary>
+    private async Task SendUpdatesAsync()
     {
-        if (sessionId is null)
+        var batch = new List<(UpdateSession Update, TaskCompletionSource Sent)>();
+        var client = clients.CreateRequestClient<UpdateSessions>(SessionTimeout);
+        while (await _updates.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            return;
-        }
-        try
-        {
-            var client = clients.CreateRequestClient<UpdateSession>(SessionTimeout);
-            await client.GetResponse<SessionDetails, RequestRejected>(new UpdateSession(sessionId.Value, null, status, null));
-        }
-        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException)
-        {
-            LogStatusFailed(sessionId.Value, status, ex);
+            while (batch.Count < BatchSize && _updates.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                await client.GetResponse<SessionBatch, RequestRejected>(new UpdateSessions([.. batch.Select(b => b.Update)]));
+            }
+            catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException)
+            {
+                LogStatusFailed(batch.Count, ex);
+            }
+            foreach (var (_, sent) in batch)
+            {
+                sent.TrySetResult();
+            }
+            batch.Clear();
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Could not prepare a session for worker tasks")]
     private partial void LogPrepareFailed(Exception ex);
 
-    [LoggerMessage(LogLevel.Warning, "Could not set session {SessionId} to {Status}")]
-    private partial void LogStatusFailed(Guid sessionId, string status, Exception ex);
+    [LoggerMessage(LogLevel.Warning, "Could not update the sessions of {Count} worker tasks")]
+    private partial void LogStatusFailed(int count, Exception ex);
 }
