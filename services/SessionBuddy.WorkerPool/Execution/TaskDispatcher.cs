@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.WorkerPool.Pools;
@@ -128,9 +129,7 @@ public sealed partial class TaskDispatcher(
         }
         // The worker is free once its process exited; the bookkeeping does not hold its slot.
         await run.Started;
-        await Task.WhenAll(
-            pools.RecordOutcomeAsync(task.WorkerId, run.Outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None),
-            FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace));
+        await FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace, countForWorker: true);
     }
 
     private async Task RunOnPoolAsync(WorkerTaskResult task, int poolSize, Stopwatch queued, CancellationToken ct)
@@ -180,15 +179,15 @@ public sealed partial class TaskDispatcher(
             await run.Started;
             var outcome = run.Outcome!; // set whenever a worker was picked
             outcome.Metadata["workers_tried"] = tried.ToArray();
-            var record = RecordOutcomeAsync(task.PoolId!, worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed);
             if (outcome.Status == WorkerTaskStatuses.Failed && attempt <= options.Value.MaxRetries && !ct.IsCancellationRequested)
             {
                 // Counted first, so a worker that just turned unhealthy is not picked again.
-                await record;
+                await pools.RecordOutcomeAsync(worker.WorkerId, succeeded: false, options.Value.UnhealthyAfterFailures, CancellationToken.None);
+                ForgetHealthyWorkers(task.PoolId!);
                 LogRetrying(task.TaskId, worker.WorkerId, attempt);
                 continue;
             }
-            await Task.WhenAll(record, FinishAsync(task, worker.WorkerId, outcome, run.Workspace));
+            await FinishAsync(task, worker.WorkerId, outcome, run.Workspace, countForWorker: true);
             return;
         }
     }
@@ -285,22 +284,30 @@ public sealed partial class TaskDispatcher(
         return new(outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace, started);
     }
 
-    private async Task RecordOutcomeAsync(string poolId, string workerId, bool succeeded)
+    /// <summary>After a failure was counted: the worker may have turned unhealthy and been replaced.</summary>
+    private void ForgetHealthyWorkers(string? poolId)
     {
-        await pools.RecordOutcomeAsync(workerId, succeeded, options.Value.UnhealthyAfterFailures, CancellationToken.None);
-        if (!succeeded)
+        Interlocked.Increment(ref _workerChanges);
+        if (poolId is not null)
         {
-            // The worker may have turned unhealthy and been replaced.
-            Interlocked.Increment(ref _workerChanges);
             _healthyWorkers.TryRemove(poolId, out _);
         }
     }
 
-    private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace)
+    /// <summary>Stores the result; with <paramref name="countForWorker"/> the worker's counters change in the same transaction.</summary>
+    private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace, bool countForWorker = false)
     {
+        var succeeded = outcome.Status == WorkerTaskStatuses.Completed;
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? count = countForWorker && workerId is not null
+            ? (connection, transaction, ct) => PoolStore.RecordOutcomeAsync(connection, transaction, workerId, succeeded, options.Value.UnhealthyAfterFailures, ct)
+            : null;
         var finished = await tasks.FinishAsync(
             task.TaskId, workerId, outcome.Status, outcome.Output, outcome.Error, outcome.ExitCode, outcome.DurationSeconds,
-            JsonSerializer.Serialize(outcome.Metadata), null, CancellationToken.None);
+            JsonSerializer.Serialize(outcome.Metadata), null, CancellationToken.None, count);
+        if (count is not null && !succeeded)
+        {
+            ForgetHealthyWorkers(task.PoolId);
+        }
         if (finished is not null && workspace is not null)
         {
             // After the "running" update, so the session ends with the task's outcome.
