@@ -43,6 +43,19 @@ public sealed class Outbox(OutboxSignal signal)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The parameters of one outbox row, for a statement that writes the event together with the change
+    /// (one round trip): <c>INSERT INTO outbox_messages (id, message_type, payload) SELECT @outbox_id,
+    /// @outbox_type, @outbox_payload FROM ...</c>, so the row exists exactly when the change does.
+    /// </summary>
+    public static void AddRowParameters<TEvent>(NpgsqlParameterCollection parameters, TEvent integrationEvent)
+        where TEvent : class
+    {
+        parameters.AddWithValue("outbox_id", Guid.CreateVersion7());
+        parameters.AddWithValue("outbox_type", typeof(TEvent).FullName!);
+        parameters.AddWithValue("outbox_payload", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(integrationEvent, SerializerOptions));
+    }
+
     public void NotifyCommitted() => signal.Notify();
 
     /// <summary>Event types are resolved only from the Contracts assembly: the outbox publishes contracts, nothing else.</summary>

@@ -26,6 +26,12 @@ public static class ServiceDatabaseExtensions
         builder.Services.AddSingleton(_ =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
+            // Statements a service runs again and again are prepared once per connection instead of
+            // parsed and planned on every call, unless the connection string says otherwise.
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            {
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
             return dataSource.Build();
         });
         builder.Services.AddSingleton(new DatabaseMigrations(connectionName, migrationsAssembly));

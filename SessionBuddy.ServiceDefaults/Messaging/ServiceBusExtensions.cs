@@ -16,8 +16,14 @@ public static class ServiceBusExtensions
     /// gets a kebab-case queue shared by all replicas (competing consumers). When <paramref name="serviceName"/>
     /// is given, the process also answers <see cref="CheckServiceHealth"/> on that service's health queue.
     /// </summary>
+    /// <param name="confirmPublishes">
+    /// Wait for RabbitMQ's publisher confirm on every send. Services keep it on: their outbox marks an event
+    /// dispatched only once the broker has it. The gateway turns it off: it only sends requests, which it
+    /// retries on timeout with the same operation id, so a request lost with the broker is sent again.
+    /// </param>
     public static IHostApplicationBuilder AddServiceBus(
-        this IHostApplicationBuilder builder, string? serviceName, Action<IBusRegistrationConfigurator> configure)
+        this IHostApplicationBuilder builder, string? serviceName, Action<IBusRegistrationConfigurator> configure,
+        bool confirmPublishes = true)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException(
@@ -26,6 +32,8 @@ public static class ServiceBusExtensions
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // No usage reports to MassTransit's servers: a service talks to its own infrastructure only.
+            bus.DisableUsageTelemetry();
             configure(bus);
 
             if (serviceName is not null)
@@ -36,7 +44,7 @@ public static class ServiceBusExtensions
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(new Uri(connectionString));
+                rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = confirmPublishes);
                 // Enough unacknowledged deliveries per consumer to keep database round trips overlapping.
                 rabbit.PrefetchCount = builder.Configuration.GetValue("Messaging:PrefetchCount", 32);
                 // Transient database trouble (failover, restart) is retried before a message is faulted.

@@ -21,15 +21,23 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 10); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system)";
 
     public async Task<int> RunAsync(string[] args)
     {
         var duration = TimeSpan.FromSeconds(double.Parse(args.Option("seconds") ?? "5", System.Globalization.CultureInfo.InvariantCulture));
-        int[] concurrencies = [1, 16];
+        int[] concurrencies = [.. (args.Option("clients") ?? "1,16").Split(',').Select(int.Parse)];
+        // Services just started still JIT-compile their hot paths for tens of seconds on a small machine.
+        var warmup = TimeSpan.FromSeconds(double.Parse(args.Option("warmup") ?? "10", System.Globalization.CultureInfo.InvariantCulture));
+        var tools = (args.Option("tools") ?? "get_liveness,get_session,add_message").Split(',');
 
-        Console.WriteLine("starting PostgreSQL, RabbitMQ, the five services and the gateway ...");
-        await using var app = await DistributedAppFixture.CreateAsync();
+        var running = args.Option("mcp") is { } url ? new Uri(url) : null;
+        if (running is null)
+        {
+            Console.WriteLine("starting PostgreSQL, RabbitMQ, the five services and the gateway ...");
+        }
+        await using var app = running is null ? await DistributedAppFixture.CreateAsync() : null;
+        var endpoint = running ?? app!.McpUri;
         var results = new List<LatencyStats>();
 
         // Through the gateway: one MCP client per caller (the .NET 2.x client's default, stateless flow).
@@ -38,7 +46,7 @@ public sealed class GatewayCommand : IBenchCommand
         {
             clients.Add(await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
             {
-                Endpoint = app.McpUri,
+                Endpoint = endpoint,
                 TransportMode = HttpTransportMode.StreamableHttp,
             })));
         }
@@ -54,26 +62,44 @@ public sealed class GatewayCommand : IBenchCommand
         foreach (var concurrency in concurrencies)
         {
             // The MCP floor: a tool answered inside the gateway, no bus.
-            results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)", concurrency, duration, (caller, _) =>
-                CallAsync(clients[caller], "get_liveness", [])));
-            results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration, (caller, _) =>
-                CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId })));
-            results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration, (caller, n) =>
-                CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" })));
+            if (tools.Contains("get_liveness"))
+            {
+                results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)", concurrency, duration, (caller, _) =>
+                    CallAsync(clients[caller], "get_liveness", []), warmup: warmup));
+            }
+            if (tools.Contains("get_session"))
+            {
+                results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration, (caller, _) =>
+                    CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId }), warmup: warmup));
+            }
+            if (tools.Contains("add_message"))
+            {
+                results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration, (caller, n) =>
+                    CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" }), warmup: warmup));
+            }
         }
         foreach (var client in clients)
         {
             await client.DisposeAsync();
         }
 
-        results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration));
-        results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration));
+        if (app is not null)
+        {
+            results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration, warmup));
+            results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration, warmup));
+        }
 
         Console.WriteLine();
         Console.WriteLine(LatencyStats.Header);
         foreach (var row in results)
         {
             Console.WriteLine(row);
+        }
+        Console.WriteLine();
+        Console.WriteLine("CPU per call, all processes of the run (bench = the load generator itself):");
+        foreach (var row in results.Where(r => r.Cpu is not null))
+        {
+            Console.WriteLine(row.CpuLine);
         }
         return 0;
     }
@@ -89,7 +115,7 @@ public sealed class GatewayCommand : IBenchCommand
 
     /// <summary>The Sessions service's own store (same SQL, same transaction and outbox row), without bus or gateway.</summary>
     private static async Task<List<LatencyStats>> MeasureSqlFloorAsync(
-        DistributedAppFixture app, IReadOnlyList<Guid> sessionIds, int[] concurrencies, TimeSpan duration)
+        DistributedAppFixture app, IReadOnlyList<Guid> sessionIds, int[] concurrencies, TimeSpan duration, TimeSpan warmup)
     {
         await using var dataSource = NpgsqlDataSource.Create(app.GetConnectionString("sessionsdb"));
         var options = Options.Create(new SessionsOptions { WorkspaceRoot = Path.Combine(app.DataDirectory, "bench-workspaces") });
@@ -99,15 +125,15 @@ public sealed class GatewayCommand : IBenchCommand
         foreach (var concurrency in concurrencies)
         {
             results.Add(await LatencyRun.MeasureAsync("sql floor: session read", concurrency, duration,
-                (_, _) => store.GetAsync(sessionIds[0], CancellationToken.None)));
+                (_, _) => store.GetAsync(sessionIds[0], CancellationToken.None), warmup: warmup));
             results.Add(await LatencyRun.MeasureAsync("sql floor: message write (+outbox row)", concurrency, duration,
-                (caller, n) => store.AddMessageAsync(Guid.NewGuid(), sessionIds[caller], "user", $"floor {caller}/{n}", CancellationToken.None)));
+                (caller, n) => store.AddMessageAsync(Guid.NewGuid(), sessionIds[caller], "user", $"floor {caller}/{n}", CancellationToken.None), warmup: warmup));
         }
         return results;
     }
 
     /// <summary>A trivial consumer answering in the same process, over the same RabbitMQ.</summary>
-    private static async Task<List<LatencyStats>> MeasureBusFloorAsync(DistributedAppFixture app, Guid sessionId, int[] concurrencies, TimeSpan duration)
+    private static async Task<List<LatencyStats>> MeasureBusFloorAsync(DistributedAppFixture app, Guid sessionId, int[] concurrencies, TimeSpan duration, TimeSpan warmup)
     {
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
@@ -125,9 +151,9 @@ public sealed class GatewayCommand : IBenchCommand
             {
                 // The Sessions service itself over the bus, without gateway and MCP.
                 results.Add(await LatencyRun.MeasureAsync("bus + service: GetSession request", concurrency, duration,
-                    (_, _) => getSession.GetResponse<SessionDetails, RequestRejected>(new GetSession(sessionId))));
+                    (_, _) => getSession.GetResponse<SessionDetails, RequestRejected>(new GetSession(sessionId)), warmup: warmup));
                 results.Add(await LatencyRun.MeasureAsync("bus floor: MassTransit request/response", concurrency, duration,
-                    (_, n) => client.GetResponse<BenchPong>(new BenchPing(n))));
+                    (_, n) => client.GetResponse<BenchPong>(new BenchPing(n)), warmup: warmup));
             }
             return results;
         }

@@ -5,6 +5,11 @@ namespace SessionBuddy.Bench;
 /// <summary>Throughput and latency percentiles of one operation run by N concurrent callers for a fixed time.</summary>
 public sealed record LatencyStats(string Name, int Concurrency, int Calls, double PerSecond, double P50, double P95, double P99)
 {
+    /// <summary>CPU per call of the bench and the processes it started, by process (null where /proc is missing).</summary>
+    public IReadOnlyDictionary<string, double>? Cpu { get; init; }
+
+    public string CpuLine => Cpu is null ? "" : $"{Name,-40} {Concurrency,7}  {ProcessCpu.PerCall(Cpu, Calls)}";
+
     public static string Header => $"{"operation",-40} {"clients",7} {"calls",8} {"calls/s",9} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8}";
 
     public override string ToString() =>
@@ -13,16 +18,32 @@ public sealed record LatencyStats(string Name, int Concurrency, int Calls, doubl
 
 public static class LatencyRun
 {
-    /// <param name="operation">Called with the caller's index and a per-caller call counter.</param>
+    /// <param name="operation">Called with the caller's index and a per-caller call counter (negative while warming up).</param>
+    /// <param name="warmup">
+    /// When given, all callers first run the operation for this long, unmeasured: long enough for the
+    /// processes under test to finish tiered JIT compilation, so the numbers are their steady state.
+    /// </param>
     public static async Task<LatencyStats> MeasureAsync(
-        string name, int concurrency, TimeSpan duration, Func<int, int, Task> operation, int warmupCalls = 50)
+        string name, int concurrency, TimeSpan duration, Func<int, int, Task> operation, int warmupCalls = 50, TimeSpan? warmup = null)
     {
         for (var i = 0; i < warmupCalls; i++)
         {
             await operation(0, -1 - i);
         }
+        if (warmup is { } warmupDuration)
+        {
+            var warming = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(caller => Task.Run(async () =>
+            {
+                for (var n = -1 - warmupCalls; warming.Elapsed < warmupDuration; n--)
+                {
+                    await operation(caller, n);
+                }
+            })));
+        }
 
         var latencies = new List<double>[concurrency];
+        var cpu = ProcessCpu.Supported ? ProcessCpu.Start() : null;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(caller => Task.Run(async () =>
         {
@@ -35,9 +56,13 @@ public static class LatencyRun
             }
         })));
         var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuUsed = cpu?.Stop();
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double Percentile(double p) => all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
-        return new LatencyStats(name, concurrency, all.Length, all.Length / elapsed, Percentile(0.50), Percentile(0.95), Percentile(0.99));
+        return new LatencyStats(name, concurrency, all.Length, all.Length / elapsed, Percentile(0.50), Percentile(0.95), Percentile(0.99))
+        {
+            Cpu = cpuUsed,
+        };
     }
 }

@@ -97,6 +97,46 @@ public sealed class SessionStoreTests
     }
 
     [Test]
+    public async Task A_message_operation_racing_itself_is_stored_once_with_one_event_and_one_sequence_number()
+    {
+        var session = await Store.CreateAsync(Guid.NewGuid(), "race", "race-" + Guid.NewGuid().ToString("N")[..8], null, "{}", None);
+        var first = await Store.AddMessageAsync(Guid.NewGuid(), session.Id, "user", "before", None);
+        var operation = Guid.NewGuid();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            Task.Run(() => Store.AddMessageAsync(operation, session.Id, "assistant", "raced", None))));
+        var replay = await Store.AddMessageAsync(operation, session.Id, "assistant", "raced", None);
+
+        Assert.That(answers.Select(a => a.Id).Append(replay.Id).Distinct().Count(), Is.EqualTo(1), "every caller is given the one stored message");
+        Assert.That(answers[0].Sequence, Is.EqualTo(first.Sequence + 1), "the raced operation took exactly one sequence number");
+        await using var count = _db.DataSource.CreateCommand(
+            """
+            SELECT (SELECT count(*) FROM messages WHERE session_id = @id),
+                   (SELECT message_count FROM sessions WHERE id = @id),
+                   (SELECT count(*) FROM outbox_messages WHERE payload->>'messageId' = @message_id)
+            """);
+        count.Parameters.AddWithValue("id", session.Id);
+        count.Parameters.AddWithValue("message_id", answers[0].Id.ToString());
+        await using var reader = await count.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.That((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), Is.EqualTo((2L, 2L, 1L)),
+            "two messages, a message count of two, and one MessageAdded event for the raced message");
+    }
+
+    [Test]
+    public async Task A_message_for_an_unknown_session_stores_no_message_and_no_event()
+    {
+        var unknown = Guid.NewGuid();
+        var refused = Assert.ThrowsAsync<RequestRejectedException>(() => Store.AddMessageAsync(Guid.NewGuid(), unknown, "user", "lost?", None))!;
+        Assert.That(refused.Rejection.Argument, Is.EqualTo("session_id"));
+        await using var count = _db.DataSource.CreateCommand(
+            "SELECT (SELECT count(*) FROM messages WHERE session_id = @id) + (SELECT count(*) FROM outbox_messages WHERE payload->>'sessionId' = @text)");
+        count.Parameters.AddWithValue("id", unknown);
+        count.Parameters.AddWithValue("text", unknown.ToString());
+        Assert.That(await count.ExecuteScalarAsync(), Is.EqualTo(0L));
+    }
+
+    [Test]
     public async Task A_session_runs_from_start_through_checkpoints_to_a_handoff_and_resumes()
     {
         var dir = Directory.CreateTempSubdirectory("lifecycle-").FullName;

@@ -41,9 +41,17 @@ internal sealed class McpToolCatalog
             ?? "0.0.0";
         _tools = [.. toolTypes.Select(t => t.Type).Distinct().SelectMany(type => CreateTools(type, services))];
         _arguments = new SnakeCaseArguments(_tools, logger);
+        StatelessServerOptions = CreateServerOptions();
+        StatelessServerOptions.ScopeRequests = false; // the HTTP request's own scope serves its single call
     }
 
     public IReadOnlyList<McpServerTool> Tools => _tools;
+
+    /// <summary>
+    /// One set of options shared by every stateless request's server: a stateless server neither changes
+    /// its options nor subscribes to its tool collection, so building the collection per request is waste.
+    /// </summary>
+    public McpServerOptions StatelessServerOptions { get; }
 
     public McpServerOptions CreateServerOptions()
     {
@@ -66,16 +74,15 @@ internal sealed class McpToolCatalog
 
         var methods = type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance)
             .Where(m => m.GetCustomAttribute<McpServerToolAttribute>() is not null);
+        // Instance tools are activated per call from the request's (scoped) services, by a factory
+        // built once per type rather than by constructor lookup on every call.
+        var activate = ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
         foreach (var method in methods)
         {
             var createOptions = new McpServerToolCreateOptions { Services = services, SerializerOptions = SerializerOptions };
             yield return method.IsStatic
                 ? McpServerTool.Create(method, options: createOptions)
-                // Instance tools are activated per call from the request's (scoped) services.
-                : McpServerTool.Create(method, request => CreateTarget(request.Services!, type), createOptions);
+                : McpServerTool.Create(method, request => activate(request.Services!, null), createOptions);
         }
     }
-
-    private static object CreateTarget(IServiceProvider services, Type type) =>
-        services.GetService(type) ?? ActivatorUtilities.CreateInstance(services, type);
 }

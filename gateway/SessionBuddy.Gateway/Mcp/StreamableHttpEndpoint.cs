@@ -142,9 +142,7 @@ internal sealed class StreamableHttpEndpoint(
     private async Task ServeStatelessAsync(HttpContext context, JsonRpcMessage message)
     {
         var transport = new StreamableHttpServerTransport(loggerFactory) { Stateless = true };
-        var serverOptions = catalog.CreateServerOptions();
-        serverOptions.ScopeRequests = false; // the request's own scope serves the single call
-        await using var server = McpServer.Create(transport, serverOptions, loggerFactory, context.RequestServices);
+        await using var server = McpServer.Create(transport, catalog.StatelessServerOptions, loggerFactory, context.RequestServices);
         // Tied to the HTTP request, so a client disconnect cancels the tool call.
         var running = server.RunAsync(context.RequestAborted);
         try

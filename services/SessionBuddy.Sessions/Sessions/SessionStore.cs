@@ -378,55 +378,70 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return messageCount;
     }
 
+    /// <summary>
+    /// One statement, so one round trip and one implicit transaction: a message already stored under this
+    /// operation id is returned as it is; otherwise the session row is locked for the next sequence number
+    /// (messages of one session are strictly ordered), the message inserted and its MessageAdded event
+    /// written to the outbox. An unknown session inserts nothing.
+    /// </summary>
+    private const string AddMessageSql =
+        """
+        WITH existing AS (
+            SELECT id, session_id, sequence, role, content, created_at FROM messages WHERE operation_id = @operation_id
+        ), next AS (
+            UPDATE sessions SET message_count = message_count + 1, updated_at = now()
+            WHERE id = @session_id AND NOT EXISTS (SELECT FROM existing)
+            RETURNING message_count
+        ), inserted AS (
+            INSERT INTO messages (id, operation_id, session_id, sequence, role, content, created_at)
+            SELECT @id, @operation_id, @session_id, next.message_count, @role, @content, @created_at FROM next
+            RETURNING id, session_id, sequence, role, content, created_at
+        ), event AS (
+            INSERT INTO outbox_messages (id, message_type, payload)
+            SELECT @outbox_id, @outbox_type, @outbox_payload FROM inserted
+        )
+        SELECT * FROM inserted
+        UNION ALL
+        SELECT * FROM existing
+        """;
+
     public async Task<MessageDetails> AddMessageAsync(Guid operationId, Guid sessionId, string role, string content, CancellationToken ct)
     {
+        var id = Guid.CreateVersion7();
+        // Microseconds, as PostgreSQL stores them, so the event and the row carry the same instant.
+        var now = DateTimeOffset.UtcNow;
+        var createdAt = now.AddTicks(-(now.Ticks % 10));
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        if (await FindMessageByOperationAsync(connection, operationId, ct) is { } existing)
-        {
-            return existing;
-        }
+        await using var command = new NpgsqlCommand(AddMessageSql, connection);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("operation_id", operationId);
+        command.Parameters.AddWithValue("session_id", sessionId);
+        command.Parameters.AddWithValue("role", role);
+        command.Parameters.AddWithValue("content", content);
+        command.Parameters.AddWithValue("created_at", createdAt);
+        Outbox.AddRowParameters(command.Parameters, new MessageAdded(sessionId, id, role, content.Length, createdAt));
 
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        // Taking the next sequence number locks the session row, so messages of one session are strictly ordered.
-        await using var next = new NpgsqlCommand(
-            "UPDATE sessions SET message_count = message_count + 1, updated_at = now() WHERE id = @id RETURNING message_count",
-            connection, transaction);
-        next.Parameters.AddWithValue("id", sessionId);
-        if (await next.ExecuteScalarAsync(ct) is not long sequence)
-        {
-            throw SessionNotFound(sessionId);
-        }
-
-        await using var insert = new NpgsqlCommand(
-            """
-            INSERT INTO messages (id, operation_id, session_id, sequence, role, content, created_at)
-            VALUES (@id, @operation_id, @session_id, @sequence, @role, @content, now())
-            RETURNING id, session_id, sequence, role, content, created_at
-            """, connection, transaction);
-        insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
-        insert.Parameters.AddWithValue("operation_id", operationId);
-        insert.Parameters.AddWithValue("session_id", sessionId);
-        insert.Parameters.AddWithValue("sequence", sequence);
-        insert.Parameters.AddWithValue("role", role);
-        insert.Parameters.AddWithValue("content", content);
-
-        MessageDetails message;
+        List<MessageDetails> stored;
         try
         {
-            message = (await ReadMessagesAsync(insert, ct))[0];
+            stored = await ReadMessagesAsync(command, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "messages_operation_id_key")
         {
-            // The same operation was applied concurrently (a retry racing a redelivery).
-            await transaction.RollbackAsync(ct);
+            // The same operation was applied concurrently (a retry racing a redelivery); nothing of ours was kept.
             return (await FindMessageByOperationAsync(connection, operationId, ct))!;
         }
 
-        await outbox.EnqueueAsync(connection, transaction,
-            new MessageAdded(sessionId, message.Id, role, content.Length, message.CreatedAt), ct);
-        await transaction.CommitAsync(ct);
-        outbox.NotifyCommitted();
-        return message;
+        if (stored.Count == 0)
+        {
+            throw SessionNotFound(sessionId);
+        }
+        if (stored[0].Id == id)
+        {
+            outbox.NotifyCommitted();
+        }
+        return stored[0];
     }
 
     public async Task<MessagePage> GetMessagesAsync(Guid sessionId, int limit, string? cursor, CancellationToken ct)
