@@ -12,6 +12,13 @@ namespace SessionBuddy.AppHost.Hosting;
 /// </summary>
 public sealed partial class Orchestrator : IAsyncDisposable
 {
+    // The services share one PostgreSQL server: each service's Npgsql pool is bounded so that all of
+    // them together (plus admin and migration connections) stay below the server's max_connections,
+    // and a burst in one service queues for its own connections instead of refusing another's
+    // ("sorry, too many clients already"). A setting in AppHostOptions.PostgresSettings wins.
+    private const int ServicePoolSize = 40;
+    private static readonly int MaxConnections = SessionBuddyResources.Services.Count * ServicePoolSize + 50;
+
     private readonly AppHostOptions _options;
     private readonly ParameterStore _parameters;
     private readonly Dictionary<string, ProjectProcess> _projects = [];
@@ -75,8 +82,18 @@ public sealed partial class Orchestrator : IAsyncDisposable
             : await PostgresServer.StartAsync(new PostgresServerSettings(DataDirectory, _options.PostgresBinDirectory, _postgresPort,
                 _parameters.Get(SessionBuddyResources.PostgresPassword), DataDirectory, _options.Echo)
             {
-                ExtraSettings = new Dictionary<string, string>(_options.PostgresSettings),
+                ExtraSettings = PostgresSettings(),
             }, cancellationToken);
+    }
+
+    private Dictionary<string, string> PostgresSettings()
+    {
+        var settings = new Dictionary<string, string> { ["max_connections"] = MaxConnections.ToString() };
+        foreach (var (key, value) in _options.PostgresSettings)
+        {
+            settings[key] = value;
+        }
+        return settings;
     }
 
     private async Task StartRabbitMqAsync(CancellationToken cancellationToken)
@@ -196,7 +213,10 @@ public sealed partial class Orchestrator : IAsyncDisposable
         (ContainerResource { Name: SessionBuddyResources.Messaging }, "connectionString") => RabbitMq.Uri.ToString(),
         (ContainerResource { Name: SessionBuddyResources.Messaging }, "bindings.tcp.port") => RabbitMq.Uri.Port.ToString(),
         (ContainerResource, "bindings.tcp.host") => "127.0.0.1",
-        (DatabaseResource d, "connectionString") => Postgres.ConnectionStringFor(DatabaseName(d.Name)),
+        (DatabaseResource d, "connectionString") => new Npgsql.NpgsqlConnectionStringBuilder(Postgres.ConnectionStringFor(DatabaseName(d.Name)))
+        {
+            MaxPoolSize = ServicePoolSize,
+        }.ConnectionString,
         (ProjectResource p, "bindings.http.url") => Process(p.Name).Endpoint.ToString().TrimEnd('/'),
         (ProjectResource p, "bindings.http.host") => "127.0.0.1",
         (ProjectResource p, "bindings.http.port" or "bindings.http.targetPort") => Process(p.Name).Port.ToString(),

@@ -26,6 +26,23 @@ public sealed class Outbox(OutboxSignal signal)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Several events of one type in one round trip (e.g. one per row of a batch insert).</summary>
+    public async Task EnqueueManyAsync<TEvent>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TEvent> integrationEvents, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        if (integrationEvents.Count == 0)
+        {
+            return;
+        }
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO outbox_messages (id, message_type, payload) SELECT unnest(@ids), @type, unnest(@payloads::jsonb[])", connection, transaction);
+        command.Parameters.AddWithValue("ids", integrationEvents.Select(_ => Guid.CreateVersion7()).ToArray());
+        command.Parameters.AddWithValue("type", typeof(TEvent).FullName!);
+        command.Parameters.AddWithValue("payloads", integrationEvents.Select(e => JsonSerializer.Serialize(e, SerializerOptions)).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>
     /// The parameters of one outbox row, for a statement that writes the event together with the change
     /// (one round trip): <c>INSERT INTO outbox_messages (id, message_type, payload) SELECT @outbox_id,

@@ -53,7 +53,11 @@ public sealed class TaskCompletionWatch(ServiceRequests requests)
             }
             await Task.Delay(interval, cancellationToken);
             interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, MaxInterval.Ticks));
-            current = (await requests.SendAsync<GetTaskResults, TaskBatch>(new GetTaskResults(ids), cancellationToken)).Tasks;
+            // A finished task does not change again: only the unfinished ones are asked for.
+            var unfinished = current.Where(t => !WorkerTaskStatuses.Final.Contains(t.Status)).Select(t => t.TaskId).ToList();
+            var latest = (await requests.SendAsync<GetTaskResults, TaskBatch>(new GetTaskResults(unfinished), cancellationToken)).Tasks
+                .ToDictionary(t => t.TaskId);
+            current = [.. current.Select(t => latest.GetValueOrDefault(t.TaskId, t))];
         }
     }
 }

@@ -15,6 +15,9 @@ public sealed record SessionDetails(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>Sessions in the order they were requested.</summary>
+public sealed record SessionBatch(IReadOnlyList<SessionDetails> Sessions);
+
 public sealed record SessionPage(IReadOnlyList<SessionDetails> Sessions, string? NextCursor);
 
 public sealed record SessionDeletion(Guid SessionId, bool Deleted, long MessagesDeleted);

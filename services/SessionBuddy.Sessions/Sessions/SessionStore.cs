@@ -8,6 +8,12 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Sessions;
 
+/// <summary>A session to create: the caller's operation id and the checked arguments.</summary>
+public sealed record NewSession(Guid OperationId, string Name, string? Project, string? WorkingDirectory, string MetadataJson);
+
+/// <summary>One update of a batch: null leaves a field as it is.</summary>
+public sealed record SessionChange(Guid SessionId, string? Name, string? Status, string? MetadataJson);
+
 /// <summary>
 /// Sessions and their messages in sessionsdb. Every write and the integration event describing
 /// it commit in one transaction (the outbox), and writes keyed by the caller's operation id are
@@ -15,6 +21,18 @@ namespace SessionBuddy.Sessions.Sessions;
 /// </summary>
 public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, SessionWorkspaces workspaces)
 {
+    // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
+    private const string UpdateSql =
+        """
+        UPDATE sessions SET
+            name = COALESCE(@name, name),
+            status = COALESCE(@status, status),
+            metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
+            ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
+            updated_at = now()
+        WHERE id = @id
+        """;
+
     internal const string SessionColumns =
         "id, name, project, status, working_directory, workspace_dir, metadata::text, message_count, created_at, updated_at";
 
@@ -71,6 +89,70 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         }
     }
 
+    /// <summary>
+    /// Creates the sessions in one transaction (one insert, one outbox write); a session whose operation
+    /// was applied before is returned as stored. The result is in the order of <paramref name="sessions"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<SessionDetails>> CreateManyAsync(IReadOnlyList<NewSession> sessions, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var ids = sessions.Select(_ => Guid.CreateVersion7()).ToArray();
+        var workspaceDirs = ids.Select(workspaces.Create).ToArray();
+        var created = new Dictionary<Guid, SessionDetails>();
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using var insert = new NpgsqlCommand(
+                $"""
+                INSERT INTO sessions (id, operation_id, name, project, status, working_directory, workspace_dir, metadata, created_at, updated_at)
+                SELECT s.id, s.operation_id, s.name, s.project, @status, s.working_directory, s.workspace_dir, s.metadata::jsonb, now(), now()
+                FROM unnest(@ids, @operation_ids, @names, @projects, @working_directories, @workspace_dirs, @metadata)
+                    AS s (id, operation_id, name, project, working_directory, workspace_dir, metadata)
+                ON CONFLICT (operation_id) DO NOTHING
+                RETURNING {SessionColumns}
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("status", SessionStatuses.Created);
+            insert.Parameters.AddWithValue("ids", ids);
+            insert.Parameters.AddWithValue("operation_ids", sessions.Select(s => s.OperationId).ToArray());
+            insert.Parameters.AddWithValue("names", sessions.Select(s => s.Name).ToArray());
+            insert.Parameters.AddWithValue("projects", NpgsqlDbType.Array | NpgsqlDbType.Text, sessions.Select(s => s.Project).ToArray());
+            insert.Parameters.AddWithValue("working_directories", NpgsqlDbType.Array | NpgsqlDbType.Text, sessions.Select(s => s.WorkingDirectory).ToArray());
+            insert.Parameters.AddWithValue("workspace_dirs", workspaceDirs);
+            insert.Parameters.AddWithValue("metadata", sessions.Select(s => s.MetadataJson).ToArray());
+            foreach (var session in await ReadAllAsync(insert, ct))
+            {
+                created[session.Id] = session;
+            }
+            await outbox.EnqueueManyAsync(connection, transaction,
+                [.. created.Values.Select(c => new SessionCreated(c.Id, c.Name, c.Project, c.CreatedAt))], ct);
+            await transaction.CommitAsync(ct);
+            outbox.NotifyCommitted();
+        }
+        catch
+        {
+            Array.ForEach(ids, workspaces.Delete);
+            throw;
+        }
+
+        var result = new List<SessionDetails>(sessions.Count);
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            if (created.TryGetValue(ids[i], out var session))
+            {
+                workspaces.WriteMetadata(session, WorkspaceBackendKinds.Local);
+                workspaces.Log(session.WorkspaceDir, $"session created: {session.Name} (status {session.Status})");
+                result.Add(session);
+            }
+            else
+            {
+                // Applied by an earlier delivery of the same operation (or twice in this batch).
+                workspaces.Delete(ids[i]);
+                result.Add((await FindByOperationAsync(connection, sessions[i].OperationId, ct))!);
+            }
+        }
+        return result;
+    }
+
     public async Task<SessionDetails> GetAsync(Guid sessionId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"SELECT {SessionColumns} FROM sessions WHERE id = @id");
@@ -88,16 +170,9 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             SessionRules.Transition(current, status);
         }
 
-        // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
         await using var command = new NpgsqlCommand(
             $"""
-            UPDATE sessions SET
-                name = COALESCE(@name, name),
-                status = COALESCE(@status, status),
-                metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
-                ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
-                updated_at = now()
-            WHERE id = @id
+            {UpdateSql}
             RETURNING {SessionColumns}
             """, connection, transaction);
         command.Parameters.AddWithValue("id", sessionId);
@@ -112,6 +187,74 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             workspaces.Log(updated.WorkspaceDir, $"status {current} → {status}");
         }
         return updated;
+    }
+
+    /// <summary>
+    /// Applies several updates in one transaction, in order. An update refused on its own (unknown
+    /// session, a transition the status flow does not allow) is skipped; the others apply. Returns each
+    /// updated session once, as it ends up.
+    /// </summary>
+    public async Task<IReadOnlyList<SessionDetails>> UpdateManyAsync(IReadOnlyList<SessionChange> changes, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var statuses = new Dictionary<Guid, string>();
+        // Rows locked in id order, so concurrent batches cannot deadlock.
+        await using (var select = new NpgsqlCommand("SELECT id, status FROM sessions WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.AddWithValue("ids", changes.Select(c => c.SessionId).Distinct().ToArray());
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                statuses[reader.GetGuid(0)] = reader.GetString(1);
+            }
+        }
+
+        var transitions = new List<(Guid SessionId, string From, string To)>();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var change in changes)
+        {
+            if (!statuses.TryGetValue(change.SessionId, out var current)
+                || (change.Status is not null && !SessionRules.IsAllowedTransition(current, change.Status)))
+            {
+                continue;
+            }
+            if (change.Status is not null && change.Status != current)
+            {
+                transitions.Add((change.SessionId, current, change.Status));
+                statuses[change.SessionId] = change.Status;
+            }
+            var command = new NpgsqlBatchCommand($"{UpdateSql} RETURNING {SessionColumns}");
+            command.Parameters.AddWithValue("id", change.SessionId);
+            command.Parameters.AddWithValue("name", NpgsqlDbType.Text, (object?)change.Name ?? DBNull.Value);
+            command.Parameters.AddWithValue("status", NpgsqlDbType.Text, (object?)change.Status ?? DBNull.Value);
+            command.Parameters.AddWithValue("metadata", NpgsqlDbType.Text, (object?)change.MetadataJson ?? DBNull.Value);
+            batch.BatchCommands.Add(command);
+        }
+        var updated = new Dictionary<Guid, SessionDetails>();
+        if (batch.BatchCommands.Count > 0)
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            do
+            {
+                foreach (var session in await ReadSessionsAsync(reader, ct))
+                {
+                    updated[session.Id] = session;
+                }
+            }
+            while (await reader.NextResultAsync(ct));
+        }
+        await transaction.CommitAsync(ct);
+
+        foreach (var session in updated.Values)
+        {
+            await MirrorAsync(session, ct);
+        }
+        foreach (var (sessionId, from, to) in transitions)
+        {
+            workspaces.Log(updated[sessionId].WorkspaceDir, $"status {from} → {to}");
+        }
+        return [.. updated.Values];
     }
 
     /// <summary>The session's status, its row locked until the transaction ends; not found is a refusal.</summary>
@@ -358,8 +501,14 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
 
     internal static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
     {
-        var rows = new List<SessionDetails>();
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadSessionsAsync(reader, ct);
+    }
+
+    /// <summary>The rows of the reader's current result set (columns as in <see cref="SessionColumns"/>).</summary>
+    private static async Task<List<SessionDetails>> ReadSessionsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var rows = new List<SessionDetails>();
         while (await reader.ReadAsync(ct))
         {
             var workspaceDir = reader.GetString(5);

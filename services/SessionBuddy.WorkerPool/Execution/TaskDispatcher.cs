@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.WorkerPool.Pools;
@@ -24,17 +25,21 @@ public sealed partial class TaskDispatcher(
     ILogger<TaskDispatcher> logger)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan WorkerListTtl = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _global = new(Math.Clamp(options.Value.MaxConcurrentTasks, 1, 100));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new();
     private readonly ConcurrentDictionary<string, byte> _busyWorkers = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<WorkerDetails> Workers, long ReadAt)> _healthyWorkers = new();
+    private long _workerChanges;
 
     public int Running => _running.Count;
 
     /// <summary>Starts the tasks in the background; <paramref name="poolSize"/> bounds a pool's parallelism.</summary>
     public void Start(IReadOnlyList<WorkerTaskResult> accepted, int poolSize = 1)
     {
+        var started = new List<(WorkerTaskResult Task, CancellationTokenSource Cancel)>(accepted.Count);
         foreach (var task in accepted)
         {
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
@@ -43,6 +48,11 @@ public sealed partial class TaskDispatcher(
                 cancel.Dispose();
                 continue;
             }
+            started.Add((task, cancel));
+        }
+        workspaces.Reserve(started.Select(s => s.Task.TaskId));
+        foreach (var (task, cancel) in started)
+        {
             var queued = Stopwatch.StartNew();
             _ = Task.Run(() => RunAsync(task, poolSize, queued, cancel));
         }
@@ -90,6 +100,7 @@ public sealed partial class TaskDispatcher(
         }
         finally
         {
+            workspaces.Forgo(task.TaskId);
             _running.TryRemove(task.TaskId, out _);
             cancel.Dispose();
         }
@@ -98,7 +109,7 @@ public sealed partial class TaskDispatcher(
     private async Task RunOnWorkerAsync(WorkerTaskResult task, Stopwatch queued, CancellationToken ct)
     {
         var gate = _gates.GetOrAdd("worker:" + task.WorkerId, _ => new SemaphoreSlim(1));
-        (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run;
+        Execution run;
         await gate.WaitAsync(ct);
         try
         {
@@ -117,9 +128,8 @@ public sealed partial class TaskDispatcher(
             gate.Release();
         }
         // The worker is free once its process exited; the bookkeeping does not hold its slot.
-        await Task.WhenAll(
-            pools.RecordOutcomeAsync(task.WorkerId, run.Outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None),
-            FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace));
+        await run.Started;
+        await FinishAsync(task, task.WorkerId, run.Outcome, run.Workspace, countForWorker: true);
     }
 
     private async Task RunOnPoolAsync(WorkerTaskResult task, int poolSize, Stopwatch queued, CancellationToken ct)
@@ -130,7 +140,7 @@ public sealed partial class TaskDispatcher(
         for (var attempt = 1; ; attempt++)
         {
             WorkerDetails? worker;
-            (ExecutionOutcome Outcome, TaskWorkspace? Workspace) run = default;
+            Execution run = default;
             await gate.WaitAsync(ct);
             try
             {
@@ -166,17 +176,18 @@ public sealed partial class TaskDispatcher(
                 return;
             }
             tried.Add(worker.WorkerId);
+            await run.Started;
             var outcome = run.Outcome!; // set whenever a worker was picked
             outcome.Metadata["workers_tried"] = tried.ToArray();
-            var record = pools.RecordOutcomeAsync(worker.WorkerId, outcome.Status == WorkerTaskStatuses.Completed, options.Value.UnhealthyAfterFailures, CancellationToken.None);
             if (outcome.Status == WorkerTaskStatuses.Failed && attempt <= options.Value.MaxRetries && !ct.IsCancellationRequested)
             {
                 // Counted first, so a worker that just turned unhealthy is not picked again.
-                await record;
+                await pools.RecordOutcomeAsync(worker.WorkerId, succeeded: false, options.Value.UnhealthyAfterFailures, CancellationToken.None);
+                ForgetHealthyWorkers(task.PoolId!);
                 LogRetrying(task.TaskId, worker.WorkerId, attempt);
                 continue;
             }
-            await Task.WhenAll(record, FinishAsync(task, worker.WorkerId, outcome, run.Workspace));
+            await FinishAsync(task, worker.WorkerId, outcome, run.Workspace, countForWorker: true);
             return;
         }
     }
@@ -184,10 +195,7 @@ public sealed partial class TaskDispatcher(
     /// <summary>A healthy worker of the pool that is free here, preferring those the task has not failed on.</summary>
     private async Task<WorkerDetails?> PickWorkerAsync(string poolId, List<string> tried, CancellationToken ct)
     {
-        var healthy = (await pools.ListWorkersAsync(poolId, includePoolWorkers: true, ct))
-            .Where(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy)
-            .ToList();
-        foreach (var candidate in healthy.OrderBy(w => tried.Contains(w.WorkerId)).ThenBy(w => w.TasksCompleted + w.TasksFailed))
+        foreach (var candidate in (await HealthyWorkersAsync(poolId, ct)).OrderBy(w => tried.Contains(w.WorkerId)))
         {
             if (_busyWorkers.TryAdd(candidate.WorkerId, 0))
             {
@@ -197,7 +205,34 @@ public sealed partial class TaskDispatcher(
         return null;
     }
 
-    private async Task<(ExecutionOutcome Outcome, TaskWorkspace? Workspace)> ExecuteAsync(
+    /// <summary>
+    /// The pool's healthy workers, least used first. Read from the database at most every
+    /// WorkerListTtl, and again after a failure here (which may have replaced a worker), so picking
+    /// a worker costs no query per task; a change made by another instance is seen within the TTL.
+    /// </summary>
+    private async Task<IReadOnlyList<WorkerDetails>> HealthyWorkersAsync(string poolId, CancellationToken ct)
+    {
+        if (_healthyWorkers.TryGetValue(poolId, out var cached) && Stopwatch.GetElapsedTime(cached.ReadAt) < WorkerListTtl)
+        {
+            return cached.Workers;
+        }
+        var generation = Volatile.Read(ref _workerChanges);
+        var healthy = (await pools.ListWorkersAsync(poolId, includePoolWorkers: true, ct))
+            .Where(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy)
+            .OrderBy(w => w.TasksCompleted + w.TasksFailed)
+            .ToList();
+        if (generation == Volatile.Read(ref _workerChanges))
+        {
+            // Not cached when a failure was recorded meanwhile: the list may predate it.
+            _healthyWorkers[poolId] = (healthy, Stopwatch.GetTimestamp());
+        }
+        return healthy;
+    }
+
+    /// <summary>A task's run on a worker; <see cref="Started"/> is its pending "running" row, awaited after the slot is free.</summary>
+    private readonly record struct Execution(ExecutionOutcome Outcome, TaskWorkspace? Workspace, Task Started);
+
+    private async Task<Execution> ExecuteAsync(
         WorkerTaskResult task, string workerId, string workerType, int attempt, TaskWorkspace? previous, Stopwatch queued, CancellationToken ct)
     {
         var queueMs = queued.Elapsed.TotalMilliseconds;
@@ -205,7 +240,7 @@ public sealed partial class TaskDispatcher(
         var type = types.Find(workerType);
         if (type is null)
         {
-            return (Outcome(WorkerTaskStatuses.Failed, $"worker type '{workerType}' is not configured on this instance", queued), null);
+            return new(Outcome(WorkerTaskStatuses.Failed, $"worker type '{workerType}' is not configured on this instance", queued), null, Task.CompletedTask);
         }
         TaskWorkspace workspace;
         if (previous is not null)
@@ -222,11 +257,11 @@ public sealed partial class TaskDispatcher(
             }
             catch (Exception ex) when (ex is MassTransit.RequestTimeoutException or MassTransit.RequestFaultException or InvalidOperationException)
             {
-                return (Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null);
+                return new(Outcome(WorkerTaskStatuses.Failed, "could not create the task's session workspace: " + ex.Message, queued), null, Task.CompletedTask);
             }
         }
         var sessionMs = slot.Elapsed.TotalMilliseconds;
-        // Bookkeeping overlaps the process: the "running" row and session status are written while it starts.
+        // Bookkeeping overlaps the process: the "running" row and session status are written while it runs.
         var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
 
         var reporter = new ProgressReporter(tasks, task.TaskId);
@@ -243,17 +278,36 @@ public sealed partial class TaskDispatcher(
         outcome.Metadata["output_dir"] = workspace.OutputDir;
         outcome.Metadata["queue_ms"] = Math.Round(queueMs, 3);
         outcome.Metadata["session_ms"] = Math.Round(sessionMs, 3);
-        // Time this task spent in SessionBuddy (session, bookkeeping, spawning) beyond its process's own run.
+        // Time this task held its worker beyond its process's own run (session, spawning, output collection).
         outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
-        await started;
-        return (outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace);
+        // The "running" row is awaited by the caller once the worker's slot is free (before the result is stored).
+        return new(outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace, started);
     }
 
-    private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace)
+    /// <summary>After a failure was counted: the worker may have turned unhealthy and been replaced.</summary>
+    private void ForgetHealthyWorkers(string? poolId)
     {
+        Interlocked.Increment(ref _workerChanges);
+        if (poolId is not null)
+        {
+            _healthyWorkers.TryRemove(poolId, out _);
+        }
+    }
+
+    /// <summary>Stores the result; with <paramref name="countForWorker"/> the worker's counters change in the same transaction.</summary>
+    private async Task FinishAsync(WorkerTaskResult task, string? workerId, ExecutionOutcome outcome, TaskWorkspace? workspace, bool countForWorker = false)
+    {
+        var succeeded = outcome.Status == WorkerTaskStatuses.Completed;
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? count = countForWorker && workerId is not null
+            ? (connection, transaction, ct) => PoolStore.RecordOutcomeAsync(connection, transaction, workerId, succeeded, options.Value.UnhealthyAfterFailures, ct)
+            : null;
         var finished = await tasks.FinishAsync(
             task.TaskId, workerId, outcome.Status, outcome.Output, outcome.Error, outcome.ExitCode, outcome.DurationSeconds,
-            JsonSerializer.Serialize(outcome.Metadata), null, CancellationToken.None);
+            JsonSerializer.Serialize(outcome.Metadata), null, CancellationToken.None, count);
+        if (count is not null && !succeeded)
+        {
+            ForgetHealthyWorkers(task.PoolId);
+        }
         if (finished is not null && workspace is not null)
         {
             // After the "running" update, so the session ends with the task's outcome.

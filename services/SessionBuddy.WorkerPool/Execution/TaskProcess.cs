@@ -126,20 +126,33 @@ public static class TaskProcess
         var stdout = PumpAsync(process.StandardOutput, "stdout", OnLine);
         var stderr = PumpAsync(process.StandardError, "stderr", OnLine);
         using var stopOnMarker = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, markerSeen.Token);
-        var killed = false;
-        try
+        async Task<double> ExitAsync()
         {
             await process.WaitForExitAsync(stopOnMarker.Token);
+            return processClock.Elapsed.TotalSeconds;
+        }
+        var pumped = Task.WhenAll(stdout, stderr);
+        var exit = ExitAsync();
+        var killed = false;
+        double processSeconds;
+        try
+        {
+            // The output usually ends as the process exits: waiting for both at once costs no extra wake-up.
+            await Task.WhenAny(pumped, exit);
+            processSeconds = await exit;
         }
         catch (OperationCanceledException)
         {
             KillTree(process);
             killed = true;
             await process.WaitForExitAsync(CancellationToken.None);
+            processSeconds = processClock.Elapsed.TotalSeconds;
         }
-        var processSeconds = processClock.Elapsed.TotalSeconds;
-        // The pipes close when the last process holding them exits; a stray daemon must not hold the task.
-        await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        if (!pumped.IsCompleted)
+        {
+            // The pipes close when the last process holding them exits; a stray daemon must not hold the task.
+            await Task.WhenAny(pumped, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        }
         int? exitCode = killed ? null : process.ExitCode;
 
         var metadata = streamJson?.Metadata() ?? [];

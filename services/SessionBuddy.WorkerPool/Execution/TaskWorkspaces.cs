@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -16,13 +17,41 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
 {
     private static readonly RequestTimeout SessionTimeout = RequestTimeout.After(s: 15);
 
-    // Sessions created ahead of demand (WorkerPool:PreparedSessions), so a task does not wait for a
-    // Sessions round trip before its process starts; each is used by exactly one task, which then
-    // names it and sets its metadata.
-    private readonly ConcurrentQueue<TaskWorkspace> _prepared = new();
+    // Sessions created ahead of demand, so a task does not wait for a Sessions round trip before its
+    // process starts; each is used by exactly one task, which then names it and sets its metadata.
+    // The stock is WorkerPool:PreparedSessions plus one per accepted task that has not taken its
+    // session yet (at most MaxPreparedAhead), refilled with one CreateSessions request per batch.
+    private const int BatchSize = 50;
+    private const int MaxPreparedAhead = 128;
+
+    private readonly Channel<TaskWorkspace> _prepared = Channel.CreateUnbounded<TaskWorkspace>();
+    private readonly ConcurrentDictionary<Guid, byte> _reserved = new();
     private readonly SemaphoreSlim _refill = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private Task _refiller = Task.CompletedTask;
+
+    private readonly Channel<(UpdateSession Update, TaskCompletionSource Sent)> _updates =
+        Channel.CreateUnbounded<(UpdateSession, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private Task _updater = Task.CompletedTask;
+
+    private bool Preparing => options.Value.CreateSessions && options.Value.PreparedSessions > 0;
+
+    /// <summary>Announces tasks that will each take a session soon, so the stock grows before they ask.</summary>
+    public void Reserve(IEnumerable<Guid> taskIds)
+    {
+        if (!Preparing)
+        {
+            return;
+        }
+        foreach (var id in taskIds)
+        {
+            _reserved.TryAdd(id, 0);
+        }
+        Signal();
+    }
+
+    /// <summary>A reserved task ended without taking its session.</summary>
+    public void Forgo(Guid taskId) => _reserved.TryRemove(taskId, out _);
 
     public async Task<TaskWorkspace> CreateAsync(Guid taskId, string workerId, string workerType, string? poolId, CancellationToken ct)
     {
@@ -33,23 +62,41 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
             return new TaskWorkspace(null, dir, Path.Combine(dir, "output"));
         }
         var metadata = Metadata(taskId, workerId, workerType, poolId);
-        if (_prepared.TryDequeue(out var prepared))
+        if (!Preparing)
+        {
+            // The task id is the operation id: a redelivered request reuses the task's session.
+            var session = await CreateSessionsAsync([new CreateSession(taskId, SessionName(workerType, taskId), "workerpool", null, metadata)], ct);
+            return session[0] with { StatusUpdate = UpdateAsync(new UpdateSession(session[0].SessionId!.Value, null, SessionStatuses.Running, null)) };
+        }
+        _reserved.TryRemove(taskId, out _);
+        if (!_prepared.Reader.TryRead(out var prepared))
         {
             Signal();
-            return prepared with
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            try
             {
-                StatusUpdate = UpdateAsync(new UpdateSession(prepared.SessionId!.Value, SessionName(workerType, taskId), SessionStatuses.Running, metadata)),
-            };
+                prepared = await _prepared.Reader.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new InvalidOperationException("the Sessions service prepared no session within 15 s");
+            }
         }
         Signal();
-        // The task id is the operation id: a redelivered request reuses the task's session.
-        var session = await CreateSessionAsync(taskId, SessionName(workerType, taskId), metadata, ct);
-        return session with { StatusUpdate = UpdateAsync(new UpdateSession(session.SessionId!.Value, null, SessionStatuses.Running, null)) };
+        return prepared with
+        {
+            StatusUpdate = UpdateAsync(new UpdateSession(prepared.SessionId!.Value, SessionName(workerType, taskId), SessionStatuses.Running, metadata)),
+        };
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.CreateSessions && options.Value.PreparedSessions > 0)
+        if (options.Value.CreateSessions)
+        {
+            _updater = Task.Run(SendUpdatesAsync, CancellationToken.None);
+        }
+        if (Preparing)
         {
             _refiller = Task.Run(RefillAsync, CancellationToken.None);
             Signal();
@@ -61,8 +108,10 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
     {
         await _stopping.CancelAsync();
         await _refiller;
+        _updates.Writer.TryComplete();
+        await _updater;
         // Prepared sessions no task used leave the session index.
-        while (_prepared.TryDequeue(out var unused))
+        while (_prepared.Reader.TryRead(out var unused))
         {
             try
             {
@@ -83,10 +132,24 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
             try
             {
                 await _refill.WaitAsync(_stopping.Token);
-                while (_prepared.Count < options.Value.PreparedSessions && !_stopping.IsCancellationRequested)
+                while (!_stopping.IsCancellationRequested)
                 {
+                    var baseline = options.Value.PreparedSessions;
+                    var available = _prepared.Reader.Count;
+                    var missing = Math.Min(MaxPreparedAhead, baseline + _reserved.Count) - available;
+                    // Small top-ups wait until they are worth a request, unless the stock runs low.
+                    if (missing <= 0 || (missing < BatchSize / 2 && available >= baseline))
+                    {
+                        break;
+                    }
                     var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["prepared"] = true });
-                    _prepared.Enqueue(await CreateSessionAsync(Guid.NewGuid(), "worker task (prepared)", metadata, _stopping.Token));
+                    var batch = Enumerable.Range(0, Math.Min(BatchSize, missing))
+                        .Select(_ => new CreateSession(Guid.NewGuid(), "worker task (prepared)", "workerpool", null, metadata))
+                        .ToList();
+                    foreach (var workspace in await CreateSessionsAsync(batch, _stopping.Token))
+                    {
+                        _prepared.Writer.TryWrite(workspace);
+                    }
                 }
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -97,6 +160,7 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
             {
                 LogPrepareFailed(ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                Signal();
             }
         }
     }
@@ -112,16 +176,16 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
         }
     }
 
-    private async Task<TaskWorkspace> CreateSessionAsync(Guid operationId, string name, JsonElement metadata, CancellationToken ct)
+    private async Task<IReadOnlyList<TaskWorkspace>> CreateSessionsAsync(IReadOnlyList<CreateSession> sessions, CancellationToken ct)
     {
-        var client = clients.CreateRequestClient<CreateSession>(SessionTimeout);
-        var response = await client.GetResponse<SessionDetails, RequestRejected>(new CreateSession(operationId, name, "workerpool", null, metadata), ct);
+        var client = clients.CreateRequestClient<CreateSessions>(SessionTimeout);
+        var response = await client.GetResponse<SessionBatch, RequestRejected>(new CreateSessions(sessions), ct);
         if (response.Is(out Response<RequestRejected>? rejected))
         {
-            throw new InvalidOperationException("the Sessions service refused the task's session: " + rejected.Message.Message);
+            throw new InvalidOperationException("the Sessions service refused the tasks' sessions: " + rejected.Message.Message);
         }
-        response.Is(out Response<SessionDetails>? session);
-        return new TaskWorkspace(session!.Message.Id, session.Message.WorkspaceDir, session.Message.OutputDir);
+        response.Is(out Response<SessionBatch>? created);
+        return [.. created!.Message.Sessions.Select(s => new TaskWorkspace(s.Id, s.WorkspaceDir, s.OutputDir))];
     }
 
     private static string SessionName(string workerType, Guid taskId) => $"{workerType} task {taskId}";
@@ -135,40 +199,54 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
             ["pool_id"] = poolId,
         });
 
-    private async Task UpdateAsync(UpdateSession update)
+    /// <summary>Queues the update; it is sent with the others queued meanwhile, in order, as one UpdateSessions request.</summary>
+    private Task UpdateAsync(UpdateSession update)
     {
-        try
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_updates.Writer.TryWrite((update, sent)))
         {
-            var client = clients.CreateRequestClient<UpdateSession>(SessionTimeout);
-            await client.GetResponse<SessionDetails, RequestRejected>(update);
+            sent.SetResult(); // stopping
         }
-        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException)
-        {
-            LogStatusFailed(update.SessionId, update.Status ?? "", ex);
-        }
+        return sent.Task;
     }
 
     /// <summary>Best effort: the task's result is already stored; a missed status update only leaves the session index stale.</summary>
-    public async Task SetStatusAsync(Guid? sessionId, string status)
+    public Task SetStatusAsync(Guid? sessionId, string status) =>
+        sessionId is null ? Task.CompletedTask : UpdateAsync(new UpdateSession(sessionId.Value, null, status, null));
+
+    /// <summary>
+    /// Sends the queued session updates, whatever accumulated while the previous request was under way
+    /// (up to BatchSize), one request at a time: a task's "running" update always precedes its outcome.
+    /// </summary>
+    private async Task SendUpdatesAsync()
     {
-        if (sessionId is null)
+        var batch = new List<(UpdateSession Update, TaskCompletionSource Sent)>();
+        var client = clients.CreateRequestClient<UpdateSessions>(SessionTimeout);
+        while (await _updates.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            return;
-        }
-        try
-        {
-            var client = clients.CreateRequestClient<UpdateSession>(SessionTimeout);
-            await client.GetResponse<SessionDetails, RequestRejected>(new UpdateSession(sessionId.Value, null, status, null));
-        }
-        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException)
-        {
-            LogStatusFailed(sessionId.Value, status, ex);
+            while (batch.Count < BatchSize && _updates.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                await client.GetResponse<SessionBatch, RequestRejected>(new UpdateSessions([.. batch.Select(b => b.Update)]));
+            }
+            catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException)
+            {
+                LogStatusFailed(batch.Count, ex);
+            }
+            foreach (var (_, sent) in batch)
+            {
+                sent.TrySetResult();
+            }
+            batch.Clear();
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Could not prepare a session for worker tasks")]
     private partial void LogPrepareFailed(Exception ex);
 
-    [LoggerMessage(LogLevel.Warning, "Could not set session {SessionId} to {Status}")]
-    private partial void LogStatusFailed(Guid sessionId, string status, Exception ex);
+    [LoggerMessage(LogLevel.Warning, "Could not update the sessions of {Count} worker tasks")]
+    private partial void LogStatusFailed(int count, Exception ex);
 }

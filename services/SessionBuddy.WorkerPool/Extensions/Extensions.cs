@@ -1,5 +1,4 @@
 using MassTransit;
-using Npgsql;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
@@ -13,7 +12,6 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        BoundConnectionPool(builder, "workerpooldb");
         builder.AddServiceDatabase("workerpooldb", typeof(Extensions).Assembly);
 
         builder.Services.AddOptions<WorkerPoolOptions>()
@@ -34,24 +32,5 @@ internal static class Extensions
         builder.AddServiceBus(ServiceNames.WorkerPool, bus => bus.AddConsumers(typeof(Extensions).Assembly));
         // After the bus: prepares sessions once it runs, and returns unused ones before it stops.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskWorkspaces>());
-    }
-
-    /// <summary>
-    /// Up to 100 tasks write their state at once here; a bounded connection pool makes them queue for a
-    /// connection instead of exhausting the max_connections that all services share on one server.
-    /// An explicit pool size in the connection string wins.
-    /// </summary>
-    private static void BoundConnectionPool(IHostApplicationBuilder builder, string name)
-    {
-        if (builder.Configuration.GetConnectionString(name) is not { } connectionString)
-        {
-            return;
-        }
-        var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase))
-        {
-            settings.MaxPoolSize = builder.Configuration.GetValue("WorkerPool:MaxDatabaseConnections", 20);
-            builder.Configuration[$"ConnectionStrings:{name}"] = settings.ConnectionString;
-        }
     }
 }

@@ -147,6 +147,15 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        var newWorker = await RecordOutcomeAsync(connection, transaction, workerId, succeeded, unhealthyAfter, ct);
+        await transaction.CommitAsync(ct);
+        return newWorker;
+    }
+
+    /// <summary>As <see cref="RecordOutcomeAsync(string, bool, int, CancellationToken)"/>, inside the caller's transaction (e.g. the one storing the task's result).</summary>
+    public static async Task<string?> RecordOutcomeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, bool succeeded, int unhealthyAfter, CancellationToken ct)
+    {
         await using var update = new NpgsqlCommand(
             """
             UPDATE workers SET
@@ -178,7 +187,6 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
             retire.Parameters.AddWithValue("id", workerId);
             await retire.ExecuteNonQueryAsync(ct);
         }
-        await transaction.CommitAsync(ct);
         return newWorker;
     }
 

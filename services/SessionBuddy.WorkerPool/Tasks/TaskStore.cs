@@ -93,10 +93,14 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Stores the final result and enqueues <see cref="WorkerTaskCompleted"/> in the same transaction.</summary>
+    /// <summary>
+    /// Stores the final result and enqueues <see cref="WorkerTaskCompleted"/> in the same transaction;
+    /// <paramref name="alongside"/> (e.g. the worker's counters) commits with them, one transaction per task end.
+    /// </summary>
     public async Task<WorkerTaskResult?> FinishAsync(
         Guid taskId, string? workerId, string status, string? output, string? error, int? exitCode, double durationSeconds,
-        string metadataJson, string? repo, CancellationToken ct)
+        string metadataJson, string? repo, CancellationToken ct,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? alongside = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -116,8 +120,13 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
         update.Parameters.AddWithValue("duration", durationSeconds);
         update.Parameters.AddWithValue("metadata", metadataJson);
         var finished = await ReadAsync(update, ct);
+        if (alongside is not null)
+        {
+            await alongside(connection, transaction, ct);
+        }
         if (finished.Count == 0)
         {
+            await transaction.CommitAsync(ct);
             return null; // Already finished (e.g. failed by recovery); the first outcome stands.
         }
         await outbox.EnqueueAsync(connection, transaction, ToEvent(finished[0], repo), ct);
