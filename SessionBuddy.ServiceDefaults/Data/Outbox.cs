@@ -19,10 +19,8 @@ public sealed class Outbox(OutboxSignal signal)
         where TEvent : class
     {
         await using var command = new NpgsqlCommand(
-            "INSERT INTO outbox_messages (id, message_type, payload) VALUES (@id, @type, @payload)", connection, transaction);
-        command.Parameters.AddWithValue("id", Guid.CreateVersion7());
-        command.Parameters.AddWithValue("type", typeof(TEvent).FullName!);
-        command.Parameters.AddWithValue("payload", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(integrationEvent, SerializerOptions));
+            "INSERT INTO outbox_messages (id, message_type, payload) VALUES (@outbox_id, @outbox_type, @outbox_payload)", connection, transaction);
+        AddRowParameters(command.Parameters, integrationEvent);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

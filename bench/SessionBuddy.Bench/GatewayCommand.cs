@@ -71,14 +71,7 @@ public sealed class GatewayCommand : IBenchCommand
         };
 
         Console.WriteLine($"warming up: {string.Join(", ", tools)} with {clients.Count} clients for {warmupAll.TotalSeconds:0} s ...");
-        var warming = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients.Count).Select(caller => Task.Run(async () =>
-        {
-            for (var n = 0; warming.Elapsed < warmupAll; n++)
-            {
-                await Call(tools[(caller + n) % tools.Length], caller, -1 - n);
-            }
-        })));
+        await LatencyRun.RunCallersAsync(clients.Count, warmupAll, (caller, n) => Call(tools[(caller + n) % tools.Length], caller, -1 - n));
 
         foreach (var concurrency in concurrencies)
         {

@@ -32,29 +32,22 @@ public static class LatencyRun
         }
         if (warmup is { } warmupDuration)
         {
-            var warming = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(caller => Task.Run(async () =>
-            {
-                for (var n = -1 - warmupCalls; warming.Elapsed < warmupDuration; n--)
-                {
-                    await operation(caller, n);
-                }
-            })));
+            await RunCallersAsync(concurrency, warmupDuration, (caller, n) => operation(caller, -1 - warmupCalls - n));
         }
 
         var latencies = new List<double>[concurrency];
+        for (var caller = 0; caller < concurrency; caller++)
+        {
+            latencies[caller] = new List<double>(4096);
+        }
         var cpu = ProcessCpu.Supported ? ProcessCpu.Start() : null;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(caller => Task.Run(async () =>
+        await RunCallersAsync(concurrency, duration, async (caller, n) =>
         {
-            var mine = latencies[caller] = new List<double>(4096);
-            for (var n = 0; clock.Elapsed < duration; n++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await operation(caller, n);
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        })));
+            var started = Stopwatch.GetTimestamp();
+            await operation(caller, n);
+            latencies[caller].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        });
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpuUsed = cpu?.Stop();
 
@@ -64,5 +57,18 @@ public static class LatencyRun
         {
             Cpu = cpuUsed,
         };
+    }
+
+    /// <summary>Runs <paramref name="concurrency"/> callers, each calling in a loop (counter from 0) until <paramref name="duration"/> has passed.</summary>
+    public static async Task RunCallersAsync(int concurrency, TimeSpan duration, Func<int, int, Task> operation)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(caller => Task.Run(async () =>
+        {
+            for (var n = 0; clock.Elapsed < duration; n++)
+            {
+                await operation(caller, n);
+            }
+        })));
     }
 }

@@ -9,27 +9,8 @@ using SessionBuddy.Memory.Consumers;
 namespace SessionBuddy.Memory.Tests;
 
 /// <summary>The request/response contracts through MassTransit (in-memory transport) and a real database.</summary>
-public class ConsumerTests
+public class ConsumerTests : MemoryBusTests
 {
-    private MemoryDatabase _db = null!;
-    private ITestHarness _harness = null!;
-
-    [OneTimeSetUp]
-    public async Task StartBus()
-    {
-        _db = await MemoryDatabase.CreateAsync(configure: services =>
-            services.AddMassTransitTestHarness(bus => bus.AddConsumers(typeof(StoreReflectionConsumer).Assembly)));
-        _harness = _db.Get<ITestHarness>();
-        await _harness.Start();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopBus()
-    {
-        await _harness.Stop();
-        await _db.DisposeAsync();
-    }
-
     private async Task<Response<TResult, RequestRejected>> Send<TRequest, TResult>(TRequest request)
         where TRequest : class where TResult : class =>
         await _harness.GetRequestClient<TRequest>().GetResponse<TResult, RequestRejected>(request);

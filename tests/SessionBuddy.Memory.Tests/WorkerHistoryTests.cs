@@ -9,27 +9,8 @@ using SessionBuddy.Memory.IntegrationEvents.EventHandling;
 namespace SessionBuddy.Memory.Tests;
 
 /// <summary>WorkerTaskCompleted through MassTransit (in-memory transport) into worker_execution memories.</summary>
-public class WorkerHistoryTests
+public class WorkerHistoryTests : MemoryBusTests
 {
-    private MemoryDatabase _db = null!;
-    private ITestHarness _harness = null!;
-
-    [OneTimeSetUp]
-    public async Task StartBus()
-    {
-        _db = await MemoryDatabase.CreateAsync(configure: services =>
-            services.AddMassTransitTestHarness(bus => bus.AddConsumers(typeof(StoreReflectionConsumer).Assembly)));
-        _harness = _db.Get<ITestHarness>();
-        await _harness.Start();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopBus()
-    {
-        await _harness.Stop();
-        await _db.DisposeAsync();
-    }
-
     private static WorkerTaskCompleted Task(string output) => new(
         "w1", Guid.NewGuid(), "shell", "make test", WorkerTaskStatuses.Completed, output, null, 0, 3.25, "repo", DateTimeOffset.UtcNow);
 
