@@ -28,6 +28,15 @@ public sealed class MemoryOptions
     public int HnswOverFetch { get; set; } = 4;
 
     /// <summary>
+    /// A semantic search whose filter leaves at most this many reflections is answered exactly (the
+    /// distance to every matching row, through the filter indexes) instead of from the HNSW index; a count
+    /// bounded by this number decides. On 100,000 reflections in 20 projects, a project-filtered search
+    /// (5,000 rows, index-only through <c>reflections_exact_scan</c>) took p50 10 ms with recall 1.0,
+    /// against 53 ms and recall 0.85 for the filtered HNSW scan. 0 always uses the HNSW index.
+    /// </summary>
+    public int ExactSearchMaxRows { get; set; } = 10_000;
+
+    /// <summary>
     /// Weights of the two ranked lists in hybrid reciprocal rank fusion (k = 60). Semantic defaults to 1
     /// (plain RRF) with Ollama and to 0 with the built-in embedder: on SciFact the hashing embedder scores
     /// nDCG@10 0.38 against BM25's 0.69, and every RRF weight tried (1 down to 0.02) lowered hybrid below

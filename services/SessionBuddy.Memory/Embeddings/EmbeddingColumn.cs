@@ -6,7 +6,9 @@ namespace SessionBuddy.Memory.Embeddings;
 /// <summary>
 /// Start-up step after the migrations: gives <c>reflections</c> its <c>embedding vector(N)</c> column and
 /// HNSW cosine index for the configured dimension, or refuses to start when the column already holds
-/// another dimension, so vectors of different models are never compared.
+/// another dimension, so vectors of different models are never compared. Also keeps the
+/// <c>reflections_exact_scan</c> index that exact semantic search over a selective filter reads (created
+/// when absent, so an existing database gets it at its next start).
 /// </summary>
 public sealed partial class EmbeddingColumn(NpgsqlDataSource dataSource, EmbeddingSettings settings, ILogger<EmbeddingColumn> logger) : IHostedService
 {
@@ -18,6 +20,11 @@ public sealed partial class EmbeddingColumn(NpgsqlDataSource dataSource, Embeddi
         SELECT a.atttypmod FROM pg_attribute a
         WHERE a.attrelid = 'reflections'::regclass AND a.attname = 'embedding' AND NOT a.attisdropped
         """;
+
+    // A btree entry holds at most 2,704 bytes. Beside the vector (4 bytes a dimension + 8) it carries the
+    // id (16), project (up to 200 characters, 804 bytes in UTF-8), category (up to 64 ASCII) and headers,
+    // so vectors up to 400 dimensions are covered; longer ones are read from the row.
+    private const int MaxCoveredDimensions = 400;
 
     public async Task StartAsync(CancellationToken cancellationToken) => await EnsureAsync(cancellationToken);
 
@@ -57,6 +64,15 @@ public sealed partial class EmbeddingColumn(NpgsqlDataSource dataSource, Embeddi
                 """, connection, transaction);
             await create.ExecuteNonQueryAsync(cancellationToken);
             LogCreated(settings.Dimensions);
+        }
+
+        // Exact search over a project (and category): the matching rows' ids and vectors side by side in
+        // one index range, read index-only instead of fetching wide reflection rows one page each.
+        var covered = settings.Dimensions <= MaxCoveredDimensions ? "id, embedding" : "id";
+        await using (var exactScan = new NpgsqlCommand(
+            $"CREATE INDEX IF NOT EXISTS reflections_exact_scan ON reflections (project, category) INCLUDE ({covered})", connection, transaction))
+        {
+            await exactScan.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
     }
