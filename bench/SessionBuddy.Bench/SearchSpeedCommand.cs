@@ -13,8 +13,8 @@ namespace SessionBuddy.Bench;
 /// <summary>
 /// search-speed: stores N reflections (default 100,000) across 20 projects through the Memory service's
 /// batched store with the built-in embedder, then measures ingest rate, search latency per mode with and
-/// without a project filter (inside the service: ReflectionSearch, no bus), and recall@10 of the indexed
-/// path against an exact scan of the same rows. Contents are 2-4 sentences drawn (seeded) from SciFact,
+/// without a project filter (inside the service: ReflectionSearch, no bus), and recall@10 of the semantic
+/// path (HNSW, or exact through the filter indexes for a selective filter) against an exact sequential scan of the same rows. Contents are 2-4 sentences drawn (seeded) from SciFact,
 /// queries are SciFact claims, so vocabulary and lengths are those of real text.
 /// </summary>
 public sealed partial class SearchSpeedCommand : IBenchCommand

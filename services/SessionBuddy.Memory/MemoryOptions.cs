@@ -15,8 +15,24 @@ public sealed class MemoryOptions
     /// <summary>Longest content accepted by store_reflection, in characters.</summary>
     public int MaxContentLength { get; set; } = 50_000;
 
-    /// <summary>HNSW candidate list size for semantic search; iterative scans extend it when filters discard rows.</summary>
-    public int HnswEfSearch { get; set; } = 100;
+    /// <summary>
+    /// HNSW candidate list size for semantic search; iterative scans extend it when filters discard rows.
+    /// On 100,000 reflections with the built-in embedder (graph m 32, ef_construction 128) unfiltered
+    /// recall@10 against an exact scan was 0.88 at 100, 0.95 at 200, 0.98 at 400 (p50 10, 19, 34 ms).
+    /// </summary>
+    public int HnswEfSearch { get; set; } = 250;
+
+    /// <summary>
+    /// HNSW graph degree (pgvector <c>m</c>). The built-in embedder's hashed vectors are near-orthogonal
+    /// and of high intrinsic dimension, which a sparse graph navigates badly: with m 16 / ef_construction
+    /// 64 recall@10 on 100,000 reflections stayed at 0.72 (ef_search 100), 0.87 (400), 0.93 (800); m 32 /
+    /// ef_construction 128 reaches 0.95 at ef_search 200, at about half the insert rate (every insert
+    /// links into a denser graph). Changing it rebuilds the index at the next start.
+    /// </summary>
+    public int HnswM { get; set; } = 32;
+
+    /// <summary>HNSW build candidate list size (pgvector <c>ef_construction</c>, at least 2 × <see cref="HnswM"/>); see <see cref="HnswM"/>.</summary>
+    public int HnswEfConstruction { get; set; } = 128;
 
     /// <summary>
     /// Semantic search reads this many times the requested limit from the HNSW index (at most ef_search)
