@@ -85,18 +85,18 @@ public class VectorRankingTests
         const string Options = "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'reflections_embedding_hnsw'";
         await using (var read = db.DataSource.CreateCommand(Options))
         {
-            Assert.That(await read.ExecuteScalarAsync(), Is.EqualTo("m=32,ef_construction=128"));
+            Assert.That(await read.ExecuteScalarAsync(), Is.EqualTo("m=16,ef_construction=64"));
         }
         var stored = await StoreAsync(db, Reflection("kept across the rebuild", "rebuild"));
 
         var column = new EmbeddingColumn(db.DataSource, db.Get<EmbeddingSettings>(),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<EmbeddingColumn>.Instance, new MemoryOptions { HnswM = 16, HnswEfConstruction = 64 });
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EmbeddingColumn>.Instance, new MemoryOptions { HnswM = 32, HnswEfConstruction = 128 });
         await column.StartAsync(CancellationToken.None);
         await column.StartAsync(CancellationToken.None); // idempotent
 
         await using (var read = db.DataSource.CreateCommand(Options))
         {
-            Assert.That(await read.ExecuteScalarAsync(), Is.EqualTo("m=16,ef_construction=64"));
+            Assert.That(await read.ExecuteScalarAsync(), Is.EqualTo("m=32,ef_construction=128"));
         }
         var ranked = await db.Get<VectorRanking>().RankAsync(new LocalEmbedder(256).Embed("kept across the rebuild"), SearchFilter.None, 1, CancellationToken.None);
         Assert.That(ranked.Single().Id, Is.EqualTo(stored.Id));

@@ -79,6 +79,11 @@ public sealed partial class EmbeddingColumn(
             await using var reader = await readIndex.ExecuteReaderAsync(cancellationToken);
             current = await reader.ReadAsync(cancellationToken) ? (reader.IsDBNull(0) ? [] : reader.GetFieldValue<string[]>(0)) : null;
         }
+        // An index built without options (before these settings existed) has pgvector's defaults.
+        if (current is not null)
+        {
+            current = [.. current, .. new[] { "m=16", "ef_construction=64" }.Where(d => !current.Any(c => c.StartsWith(d[..(d.IndexOf('=') + 1)], StringComparison.Ordinal)))];
+        }
         if (current is null || !current.Order(StringComparer.Ordinal).SequenceEqual(wanted.Order(StringComparer.Ordinal)))
         {
             await using var index = new NpgsqlCommand(
