@@ -30,7 +30,7 @@ public class EmbeddingFailureTests
     {
         await using var db = await MemoryDatabase.CreateAsync();
         var other = new EmbeddingColumn(db.DataSource, new EmbeddingSettings("local", LocalEmbedder.ModelId, 512),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<EmbeddingColumn>.Instance);
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EmbeddingColumn>.Instance, new MemoryOptions());
 
         var error = Assert.ThrowsAsync<InvalidOperationException>(() => other.StartAsync(CancellationToken.None));
         Assert.That(error!.Message, Does.Contain("256").And.Contain("512"));

@@ -44,6 +44,12 @@ public static class Extensions
         {
             throw new InvalidOperationException($"Memory:EmbeddingDimensions must be between 1 and {MaxIndexedDimensions}, got {dimensions}.");
         }
+        // pgvector's limits: m 2-100, ef_construction 4-1000 and at least 2 × m.
+        if (options.HnswM is < 2 or > 100 || options.HnswEfConstruction < 2 * options.HnswM || options.HnswEfConstruction > 1000)
+        {
+            throw new InvalidOperationException(
+                $"Memory:HnswM must be 2-100 and Memory:HnswEfConstruction 2 × HnswM to 1000, got {options.HnswM} and {options.HnswEfConstruction}.");
+        }
         options.EmbeddingDimensions = dimensions;
         options.SemanticWeight ??= ollama is null ? 0.0 : 1.0;
         services.AddSingleton(options);

@@ -44,6 +44,9 @@ public sealed record SearchFilter(
         AND (@category::text IS NULL OR p.category = @category)
         """;
 
+    /// <summary>True when nothing is filtered.</summary>
+    public bool IsEmpty => Project is null && Tags is not { Count: > 0 } && Since is null && Until is null && SessionId is null && Category is null && MetadataJson is null;
+
     /// <summary>True when a predicate needs the reflection row itself (tags, time range, session, metadata).</summary>
     public bool NeedsRows => Tags is { Count: > 0 } || Since is not null || Until is not null || SessionId is not null || MetadataJson is not null;
 

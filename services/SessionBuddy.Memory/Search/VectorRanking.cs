@@ -4,9 +4,11 @@ using Npgsql;
 namespace SessionBuddy.Memory.Search;
 
 /// <summary>
-/// Semantic ranking: nearest reflections by cosine distance from the pgvector HNSW index. Filters run
-/// inside the index scan with pgvector 0.8 iterative scans (relaxed order, re-sorted here), so a narrow
-/// filter keeps scanning instead of returning too few rows.
+/// Semantic ranking: nearest reflections by cosine distance. A filter that leaves at most
+/// <see cref="MemoryOptions.ExactSearchMaxRows"/> rows (a bounded count decides) is answered exactly: the
+/// distance to every matching row, read through the filter indexes (the covering
+/// <c>reflections_exact_scan</c> index for project and category). Otherwise the pgvector HNSW index
+/// answers, with filters inside the index scan (pgvector 0.8 iterative scans, relaxed order, re-sorted here).
 /// </summary>
 public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions options)
 {
@@ -25,9 +27,65 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
         SELECT id, 1 - distance FROM nearest ORDER BY distance, id LIMIT @limit
         """;
 
+    // At most @max + 1 matching rows are counted: enough to tell a selective filter from a broad one.
+    private const string CountSql =
+        $"""
+        SELECT count(*) FROM (
+            SELECT 1 FROM reflections r WHERE r.embedding IS NOT NULL AND {SearchFilter.Sql} LIMIT @max + 1
+        ) s
+        """;
+
+    // Every matching row's distance, sorted: exact. The materialised CTE keeps the ORDER BY away from the
+    // HNSW index, so the rows come through the filter indexes (index-only on reflections_exact_scan for a
+    // project and category filter).
+    private const string ExactSql =
+        $"""
+        WITH matching AS MATERIALIZED (
+            SELECT r.id, r.embedding <=> @vector::real[]::vector AS distance
+            FROM reflections r
+            WHERE r.embedding IS NOT NULL AND {SearchFilter.Sql}
+        )
+        SELECT id, 1 - distance FROM matching ORDER BY distance, id LIMIT @limit
+        """;
+
     public async Task<IReadOnlyList<RankedId>> RankAsync(float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (!filter.IsEmpty && options.ExactSearchMaxRows > 0
+            && await CountAsync(connection, filter, options.ExactSearchMaxRows, cancellationToken) <= options.ExactSearchMaxRows)
+        {
+            return await ExactAsync(connection, vector, filter, limit, cancellationToken);
+        }
+        return await NearestAsync(connection, vector, filter, limit, cancellationToken);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, SearchFilter filter, int max, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(CountSql, connection);
+        command.Parameters.AddWithValue("max", max);
+        filter.AddParameters(command.Parameters);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<IReadOnlyList<RankedId>> ExactAsync(
+        NpgsqlConnection connection, float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(ExactSql, connection);
+        command.Parameters.AddWithValue("vector", vector);
+        command.Parameters.AddWithValue("limit", limit);
+        filter.AddParameters(command.Parameters);
+        var ranked = new List<RankedId>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
+        }
+        return ranked;
+    }
+
+    private async Task<IReadOnlyList<RankedId>> NearestAsync(
+        NpgsqlConnection connection, float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
+    {
         // One batch is one implicit transaction, so the transaction-local scan settings apply to the query.
         await using var batch = new NpgsqlBatch(connection);
         var settings = new NpgsqlBatchCommand(ScanSettingsSql);
