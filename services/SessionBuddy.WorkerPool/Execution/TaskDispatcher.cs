@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.WorkerPool.Pools;

@@ -98,48 +98,6 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
     }
 
     /// <summary>
-    /// Stores the final result and enqueues <see cref="WorkerTaskCompleted"/> in the same transaction;
-    /// <paramref name="alongside"/> (e.g. the worker's counters) commits with them, one transaction per task end.
-    /// </summary>
-    public async Task<WorkerTaskResult?> FinishAsync(
-        Guid taskId, string? workerId, string status, string? output, string? error, int? exitCode, double durationSeconds,
-        string metadataJson, string? repo, CancellationToken ct,
-        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? alongside = null)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using var update = new NpgsqlCommand(
-            $"""
-            UPDATE tasks SET status = @status, worker_id = COALESCE(@worker, worker_id), output = @output, error = @error, exit_code = @exit,
-                duration_seconds = @duration, metadata = @metadata::jsonb, finished_at = now()
-            WHERE id = @id AND status IN ('pending', 'starting', 'running')
-            RETURNING {TaskColumns}
-            """, connection, transaction);
-        update.Parameters.AddWithValue("id", taskId);
-        update.Parameters.AddWithValue("worker", NpgsqlDbType.Text, (object?)workerId ?? DBNull.Value);
-        update.Parameters.AddWithValue("status", status);
-        update.Parameters.AddWithValue("output", NpgsqlDbType.Text, (object?)output ?? DBNull.Value);
-        update.Parameters.AddWithValue("error", NpgsqlDbType.Text, (object?)error ?? DBNull.Value);
-        update.Parameters.AddWithValue("exit", NpgsqlDbType.Integer, (object?)exitCode ?? DBNull.Value);
-        update.Parameters.AddWithValue("duration", durationSeconds);
-        update.Parameters.AddWithValue("metadata", metadataJson);
-        var finished = await ReadAsync(update, ct);
-        if (alongside is not null)
-        {
-            await alongside(connection, transaction, ct);
-        }
-        if (finished.Count == 0)
-        {
-            await transaction.CommitAsync(ct);
-            return null; // Already finished (e.g. failed by recovery); the first outcome stands.
-        }
-        await outbox.EnqueueAsync(connection, transaction, ToEvent(finished[0], repo), ct);
-        await transaction.CommitAsync(ct);
-        outbox.NotifyCommitted();
-        return finished[0];
-    }
-
-    /// <summary>
     /// Stores several final results in one transaction: one batch of updates (in task id order, so
     /// concurrent batches lock alike), <paramref name="alongside"/> (e.g. the workers' counters), one
     /// outbox write and one commit. Returns the results that were stored; a task already finished (e.g.
