@@ -16,14 +16,15 @@ public static class ServiceBusExtensions
     /// gets a kebab-case queue shared by all replicas (competing consumers). When <paramref name="serviceName"/>
     /// is given, the process also answers <see cref="CheckServiceHealth"/> on that service's health queue.
     /// </summary>
-    /// <param name="confirmPublishes">
-    /// Wait for RabbitMQ's publisher confirm on every send. Services keep it on: their outbox marks an event
-    /// dispatched only once the broker has it. The gateway turns it off: it only sends requests, which it
-    /// retries on timeout with the same operation id, so a request lost with the broker is sent again.
+    /// <param name="reliableSends">
+    /// True for services: every message is persistent and waits for RabbitMQ's publisher confirm, since their
+    /// outbox marks an event dispatched only once the broker has it. False for the gateway: it only sends
+    /// requests, which it retries on timeout with the same operation id, so its messages are neither
+    /// persisted nor confirmed (a request lost with the broker is sent again, like one that timed out).
     /// </param>
     public static IHostApplicationBuilder AddServiceBus(
         this IHostApplicationBuilder builder, string? serviceName, Action<IBusRegistrationConfigurator> configure,
-        bool confirmPublishes = true)
+        bool reliableSends = true)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException(
@@ -44,7 +45,11 @@ public static class ServiceBusExtensions
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = confirmPublishes);
+                rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = reliableSends);
+                if (!reliableSends)
+                {
+                    rabbit.ConfigureSend(send => send.UseSendExecute(context => context.Durable = false));
+                }
                 // Enough unacknowledged deliveries per consumer to keep database round trips overlapping.
                 rabbit.PrefetchCount = builder.Configuration.GetValue("Messaging:PrefetchCount", 32);
                 // Transient database trouble (failover, restart) is retried before a message is faulted.

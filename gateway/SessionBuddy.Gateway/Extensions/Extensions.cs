@@ -24,7 +24,7 @@ internal static class Extensions
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         builder.Services.AddSingleton<ServiceRequests>();
         builder.Services.AddSingleton<SessionBuddy.Gateway.Progress.TaskCompletionWatch>();
-        builder.AddServiceBus(serviceName: null, _ => { }, confirmPublishes: false);
+        builder.AddServiceBus(serviceName: null, _ => { }, reliableSends: false);
         builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes);
     }
 

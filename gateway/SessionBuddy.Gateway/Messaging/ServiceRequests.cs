@@ -40,8 +40,9 @@ public sealed partial class ServiceRequests(
             try
             {
                 // The same request object (and so the same operation id) is sent on every attempt. Requests
-                // are not persisted by the broker: one lost with it is retried here, like one that timed out.
-                var response = await client.GetResponse<TResult, RequestRejected>(request, NotPersisted, cancellationToken);
+                // are not persisted by the broker (AddServiceBus reliableSends: false): one lost with it is
+                // retried here, like one that timed out.
+                var response = await client.GetResponse<TResult, RequestRejected>(request, cancellationToken);
                 if (response.Is(out Response<TResult>? result))
                 {
                     return result.Message;
@@ -61,10 +62,6 @@ public sealed partial class ServiceRequests(
             }
         }
     }
-
-    private static void NotPersisted<TRequest>(IRequestPipeConfigurator<TRequest> request)
-        where TRequest : class =>
-        request.UseExecute(context => context.Durable = false);
 
     [LoggerMessage(LogLevel.Warning, "{Request} timed out (attempt {Attempt}); retrying with the same operation id")]
     private partial void LogRetrying(string request, int attempt);

@@ -44,22 +44,44 @@ public sealed class SessionActivityProjection(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(ct);
     }
 
-    public Task ApplyAsync(Guid messageId, MessageAdded added, CancellationToken ct) => ApplyAsync(
-        messageId, nameof(MessageAdded),
-        """
-        INSERT INTO session_activity (session_id, message_count, content_chars, last_activity)
-        VALUES (@id, 1, @chars, @at)
-        ON CONFLICT (session_id) DO UPDATE SET
-            message_count = session_activity.message_count + 1,
-            content_chars = session_activity.content_chars + excluded.content_chars,
-            last_activity = GREATEST(session_activity.last_activity, excluded.last_activity)
-        """,
-        p =>
-        {
-            p.AddWithValue("id", added.SessionId);
-            p.AddWithValue("chars", (long)added.ContentLength);
-            p.AddWithValue("at", added.CreatedAt);
-        }, ct);
+    /// <summary>
+    /// Applies a batch of MessageAdded events in one statement (one implicit transaction): the inbox takes
+    /// each message id once, and only the events it accepted are added up per session. A batch that
+    /// repeats an id, or an id applied before, counts it once.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<(Guid MessageId, MessageAdded Event)> batch, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH events AS (
+                SELECT DISTINCT ON (message_id) *
+                FROM unnest(@message_ids, @session_ids, @chars, @ats) AS e(message_id, session_id, chars, at)
+            ),
+            accepted AS (
+                INSERT INTO inbox_messages (message_id, consumer)
+                SELECT message_id, @consumer FROM events
+                ON CONFLICT DO NOTHING
+                RETURNING message_id
+            ),
+            per_session AS (
+                SELECT e.session_id, count(*) AS messages, sum(e.chars) AS chars, max(e.at) AS at
+                FROM events e JOIN accepted a USING (message_id)
+                GROUP BY e.session_id
+            )
+            INSERT INTO session_activity (session_id, message_count, content_chars, last_activity)
+            SELECT session_id, messages, chars, at FROM per_session
+            ON CONFLICT (session_id) DO UPDATE SET
+                message_count = session_activity.message_count + excluded.message_count,
+                content_chars = session_activity.content_chars + excluded.content_chars,
+                last_activity = GREATEST(session_activity.last_activity, excluded.last_activity)
+            """);
+        command.Parameters.AddWithValue("message_ids", batch.Select(b => b.MessageId).ToArray());
+        command.Parameters.AddWithValue("session_ids", batch.Select(b => b.Event.SessionId).ToArray());
+        command.Parameters.AddWithValue("chars", batch.Select(b => (long)b.Event.ContentLength).ToArray());
+        command.Parameters.AddWithValue("ats", batch.Select(b => b.Event.CreatedAt).ToArray());
+        command.Parameters.AddWithValue("consumer", nameof(MessageAdded));
+        await command.ExecuteNonQueryAsync(ct);
+    }
 
     public Task ApplyAsync(Guid messageId, SessionDeleted deleted, CancellationToken ct) => ApplyAsync(
         messageId, nameof(SessionDeleted),
