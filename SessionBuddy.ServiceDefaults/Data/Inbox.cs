@@ -19,4 +19,26 @@ public static class Inbox
         command.Parameters.AddWithValue("consumer", consumer);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
+
+    /// <summary>The batch form of <see cref="TryAcceptAsync"/>: the ids of the messages to apply (first seen now).</summary>
+    public static async Task<IReadOnlyList<Guid>> TryAcceptManyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> messageIds, string consumer, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO inbox_messages (message_id, consumer)
+            SELECT id, @consumer FROM unnest(@ids) AS m(id) ORDER BY id -- one lock order for concurrent batches
+            ON CONFLICT DO NOTHING RETURNING message_id
+            """,
+            connection, transaction);
+        command.Parameters.AddWithValue("ids", messageIds.ToArray());
+        command.Parameters.AddWithValue("consumer", consumer);
+        var accepted = new List<Guid>(messageIds.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            accepted.Add(reader.GetGuid(0));
+        }
+        return accepted;
+    }
 }

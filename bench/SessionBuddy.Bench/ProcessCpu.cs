@@ -19,7 +19,10 @@ public sealed class ProcessCpu
 
     public static ProcessCpu Start() => new(Snapshot());
 
-    /// <summary>Milliseconds of CPU per group since <see cref="Start"/> (processes that ended meanwhile are not counted).</summary>
+    /// <summary>
+    /// Milliseconds of CPU per group since <see cref="Start"/>. Processes that ended meanwhile count
+    /// once their parent reaped them, as "&lt;parent group&gt; children" (e.g. the worker tasks' own processes).
+    /// </summary>
     public IReadOnlyDictionary<string, double> Stop()
     {
         var totals = new Dictionary<string, double>();
@@ -28,7 +31,7 @@ public sealed class ProcessCpu
             var before = _start.TryGetValue(pid, out var s) && s.Group == group ? s.Ticks : 0;
             totals[group] = totals.GetValueOrDefault(group) + (ticks - before) / TicksPerMillisecond;
         }
-        return totals;
+        return totals.Where(t => t.Value > 0).ToDictionary();
     }
 
     private static Dictionary<int, (string Group, long Ticks)> Snapshot()
@@ -36,6 +39,7 @@ public sealed class ProcessCpu
         var self = Environment.ProcessId;
         var parents = new Dictionary<int, int>();
         var ticks = new Dictionary<int, long>();
+        var reaped = new Dictionary<int, long>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid))
@@ -49,6 +53,8 @@ public sealed class ProcessCpu
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
                 ticks[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                // cutime(16) cstime(17): CPU of children this process waited for after they exited.
+                reaped[pid] = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
             }
             catch (IOException)
             {
@@ -63,7 +69,9 @@ public sealed class ProcessCpu
         {
             if (pid == self || IsDescendant(pid, self, parents))
             {
-                result[pid] = (Group(pid, self), t);
+                var group = Group(pid, self);
+                result[pid] = (group, t);
+                result[-pid] = (group + " children", reaped[pid]);
             }
         }
         return result;

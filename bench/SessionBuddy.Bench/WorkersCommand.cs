@@ -44,17 +44,17 @@ public sealed class WorkersCommand : IBenchCommand
             var single = await CallAsync(client, "pool_create", new() { ["worker_types"] = new[] { "shell" }, ["max_workers"] = 3 });
             var poolId = single.GetProperty("pool_id").GetString()!;
             await CallAsync(client, "pool_execute", new() { ["pool_id"] = poolId, ["tasks"] = Enumerable.Repeat("true", 30).ToArray(), ["wait"] = true }); // warm-up
-            var (rate, tasks) = await TimedAsync(() => CallAsync(client, "pool_execute",
+            var (rate, tasks, cpu) = await TimedAsync(() => CallAsync(client, "pool_execute",
                 new() { ["pool_id"] = poolId, ["tasks"] = Enumerable.Repeat("true", taskCount).ToArray(), ["wait"] = true, ["timeout_seconds"] = 60 }), taskCount);
-            failures += Report("pool_execute, 1 pool x 3 workers", rate, tasks);
+            failures += Report("pool_execute, 1 pool x 3 workers", rate, tasks, cpu);
 
             for (var i = 1; i < 10; i++)
             {
                 await CallAsync(client, "pool_create", new() { ["worker_types"] = new[] { "shell" }, ["max_workers"] = 3 });
             }
-            (rate, tasks) = await TimedAsync(() => CallAsync(client, "pool_route_execute",
+            (rate, tasks, cpu) = await TimedAsync(() => CallAsync(client, "pool_route_execute",
                 new() { ["tasks"] = Enumerable.Repeat("true", taskCount).ToArray(), ["strategy"] = "least_loaded", ["wait"] = true, ["timeout_seconds"] = 60 }), taskCount);
-            failures += Report("pool_route_execute, 10 pools x 3 workers", rate, tasks);
+            failures += Report("pool_route_execute, 10 pools x 3 workers", rate, tasks, cpu);
 
             // 100 single workers, each running `sleep 1` at the same time.
             var spawned = await CallAsync(client, "worker_spawn", new() { ["worker_type"] = "shell", ["count"] = 100 });
@@ -80,14 +80,42 @@ public sealed class WorkersCommand : IBenchCommand
         }
     }
 
-    private static async Task<(double Rate, List<JsonElement> Tasks)> TimedAsync(Func<Task<JsonElement>> call, int count)
+    /// <summary>
+    /// Rate of the call, its tasks, and the CPU every process spent on them: measured until the system
+    /// is quiet again, so work done after the reply (results consumed by Memory, Analytics, AkoshaSync)
+    /// counts too.
+    /// </summary>
+    private static async Task<(double Rate, List<JsonElement> Tasks, IReadOnlyDictionary<string, double>? Cpu)> TimedAsync(Func<Task<JsonElement>> call, int count)
     {
+        await QuietAsync();
+        var cpu = ProcessCpu.Supported ? ProcessCpu.Start() : null;
         var clock = Stopwatch.StartNew();
         var batch = await call();
-        return (count / clock.Elapsed.TotalSeconds, [.. batch.GetProperty("tasks").EnumerateArray()]);
+        var rate = count / clock.Elapsed.TotalSeconds;
+        await QuietAsync();
+        return (rate, [.. batch.GetProperty("tasks").EnumerateArray()], cpu?.Stop());
     }
 
-    private static int Report(string name, double rate, List<JsonElement> tasks)
+    /// <summary>Waits (at most 20 s) until the processes under test use under 10% of one core for half a second.</summary>
+    private static async Task QuietAsync()
+    {
+        if (!ProcessCpu.Supported)
+        {
+            return;
+        }
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var window = ProcessCpu.Start();
+            await Task.Delay(500);
+            if (window.Stop().Values.Sum() < 50)
+            {
+                return;
+            }
+        }
+    }
+
+    private static int Report(string name, double rate, List<JsonElement> tasks, IReadOnlyDictionary<string, double>? cpu)
     {
         var failed = tasks.Count(t => t.GetProperty("status").GetString() != "completed");
         foreach (var error in tasks.Where(t => t.GetProperty("status").GetString() != "completed")
@@ -107,6 +135,11 @@ public sealed class WorkersCommand : IBenchCommand
         }
         Console.WriteLine($"{name,-44} {rate,7:F1} tasks/s  overhead p50 {P("overhead_ms", 0.5):F2} ms  p95 {P("overhead_ms", 0.95):F2} ms  " +
             $"(session p50 {P("session_ms", 0.5):F2} ms)  process p50 {P("process_ms", 0.5):F2} ms  failed {failed}");
+        if (cpu is not null)
+        {
+            // CPU per task by process: on 2 cores, 2000 ms / this total bounds tasks/s.
+            Console.WriteLine($"  {ProcessCpu.PerCall(cpu, tasks.Count).Replace("ms/call", "ms/task", StringComparison.Ordinal)}");
+        }
         return failed;
     }
 

@@ -11,20 +11,38 @@ namespace SessionBuddy.Analytics.Activity;
 /// </summary>
 public sealed class SessionActivityProjection(NpgsqlDataSource dataSource)
 {
-    public Task ApplyAsync(Guid messageId, SessionCreated created, CancellationToken ct) => ApplyAsync(
-        messageId, nameof(SessionCreated),
-        """
-        INSERT INTO session_activity (session_id, name, project, created_at, last_activity)
-        VALUES (@id, @name, @project, @at, @at)
-        ON CONFLICT (session_id) DO UPDATE SET name = excluded.name, project = excluded.project, created_at = excluded.created_at
-        """,
-        p =>
+    /// <summary>
+    /// A batch of SessionCreated events in one transaction: one inbox statement and one upsert for all
+    /// of them (every worker task creates a session, so these come in bursts).
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<(Guid MessageId, SessionCreated Created)> events, CancellationToken ct)
+    {
+        var byId = new Dictionary<Guid, SessionCreated>();
+        foreach (var (messageId, created) in events)
         {
-            p.AddWithValue("id", created.SessionId);
-            p.AddWithValue("name", created.Name);
-            p.AddWithValue("project", (object?)created.Project ?? DBNull.Value);
-            p.AddWithValue("at", created.CreatedAt);
-        }, ct);
+            byId.TryAdd(messageId, created);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var accepted = await Inbox.TryAcceptManyAsync(connection, transaction, [.. byId.Keys], nameof(SessionCreated), ct);
+        // One row per session (an upsert may not touch a row twice), in id order so concurrent batches lock alike.
+        var rows = accepted.Select(id => byId[id]).GroupBy(c => c.SessionId).Select(g => g.Last()).OrderBy(c => c.SessionId).ToList();
+        if (rows.Count > 0)
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                INSERT INTO session_activity (session_id, name, project, created_at, last_activity)
+                SELECT s.id, s.name, s.project, s.at, s.at FROM unnest(@ids, @names, @projects, @ats) AS s (id, name, project, at)
+                ON CONFLICT (session_id) DO UPDATE SET name = excluded.name, project = excluded.project, created_at = excluded.created_at
+                """, connection, transaction);
+            command.Parameters.AddWithValue("ids", rows.Select(r => r.SessionId).ToArray());
+            command.Parameters.AddWithValue("names", rows.Select(r => r.Name).ToArray());
+            command.Parameters.AddWithValue("projects", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, rows.Select(r => r.Project).ToArray());
+            command.Parameters.AddWithValue("ats", rows.Select(r => r.CreatedAt).ToArray());
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
 
     /// <summary>
     /// Applies a batch of MessageAdded events in one statement (one implicit transaction): the inbox takes

@@ -21,6 +21,13 @@ public sealed class MemorySearch(ReflectionStore store, ReflectionEmbedder embed
         return new MemoryStored(outcome.Id, outcome.Deduplicated, memory.Category, memory.Project, outcome.Embedded, outcome.CreatedAt, warnings);
     }
 
+    /// <summary>Stores several memories with one embedding call and one insert (no per-memory outcome).</summary>
+    public async Task StoreManyAsync(IReadOnlyList<NewReflection> memories, CancellationToken cancellationToken)
+    {
+        var embedded = await embedder.EmbedAsync([.. memories.Select(m => m.Content)], cancellationToken);
+        await store.StoreAsync(memories, embedded.Vectors, cancellationToken);
+    }
+
     public async Task<MemorySearchResults> SearchAsync(ReflectionQuery query, CancellationToken cancellationToken)
     {
         var found = await search.SearchAsync(query, cancellationToken);

@@ -190,6 +190,34 @@ public sealed class PoolStore(NpgsqlDataSource dataSource)
         return newWorker;
     }
 
+    /// <summary>
+    /// Several outcomes, in order, inside the caller's transaction. A worker with only successes here
+    /// gets one update (n successes in a row: counted, failure streak reset, status unchanged); one
+    /// with a failure goes through <see cref="RecordOutcomeAsync(NpgsqlConnection, NpgsqlTransaction, string, bool, int, CancellationToken)"/>
+    /// outcome by outcome, so its health follows exactly the same rules.
+    /// </summary>
+    public static async Task RecordOutcomesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(string WorkerId, bool Succeeded)> outcomes, int unhealthyAfter, CancellationToken ct)
+    {
+        var withFailures = outcomes.Where(o => !o.Succeeded).Select(o => o.WorkerId).ToHashSet();
+        await using var successes = new NpgsqlBatch(connection, transaction);
+        foreach (var group in outcomes.Where(o => !withFailures.Contains(o.WorkerId)).GroupBy(o => o.WorkerId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var update = new NpgsqlBatchCommand("UPDATE workers SET tasks_completed = tasks_completed + @n, consecutive_failures = 0 WHERE id = @id");
+            update.Parameters.AddWithValue("id", group.Key);
+            update.Parameters.AddWithValue("n", group.Count());
+            successes.BatchCommands.Add(update);
+        }
+        if (successes.BatchCommands.Count > 0)
+        {
+            await successes.ExecuteNonQueryAsync(ct);
+        }
+        foreach (var (workerId, succeeded) in outcomes.Where(o => withFailures.Contains(o.WorkerId)))
+        {
+            await RecordOutcomeAsync(connection, transaction, workerId, succeeded, unhealthyAfter, ct);
+        }
+    }
+
     /// <summary>Reserves <paramref name="count"/> consecutive round-robin positions, shared by all instances.</summary>
     public async Task<long> NextRouteOffsetAsync(int count, CancellationToken ct)
     {

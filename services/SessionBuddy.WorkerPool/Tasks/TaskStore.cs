@@ -6,6 +6,10 @@ using SessionBuddy.ServiceDefaults.Data;
 
 namespace SessionBuddy.WorkerPool.Tasks;
 
+/// <summary>A task's final result to store; <paramref name="CountForWorker"/> changes the worker's counters with it.</summary>
+public sealed record TaskFinish(
+    Guid TaskId, string? WorkerId, string Status, string? Output, string? Error, int? ExitCode, double DurationSeconds, string MetadataJson, bool CountForWorker);
+
 /// <summary>A task to insert: which worker (or pool) runs what.</summary>
 public sealed record NewTask(string? PoolId, string? WorkerId, string WorkerType, string PromptOrCommand, int TimeoutSeconds);
 
@@ -94,45 +98,59 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
     }
 
     /// <summary>
-    /// Stores the final result and enqueues <see cref="WorkerTaskCompleted"/> in the same transaction;
-    /// <paramref name="alongside"/> (e.g. the worker's counters) commits with them, one transaction per task end.
+    /// Stores several final results in one transaction: one batch of updates (in task id order, so
+    /// concurrent batches lock alike), <paramref name="alongside"/> (e.g. the workers' counters), one
+    /// outbox write and one commit. Returns the results that were stored; a task already finished (e.g.
+    /// failed by recovery) keeps its first outcome and is left out.
     /// </summary>
-    public async Task<WorkerTaskResult?> FinishAsync(
-        Guid taskId, string? workerId, string status, string? output, string? error, int? exitCode, double durationSeconds,
-        string metadataJson, string? repo, CancellationToken ct,
-        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? alongside = null)
+    public async Task<IReadOnlyDictionary<Guid, WorkerTaskResult>> FinishManyAsync(
+        IReadOnlyList<TaskFinish> finishes, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? alongside, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using var update = new NpgsqlCommand(
-            $"""
-            UPDATE tasks SET status = @status, worker_id = COALESCE(@worker, worker_id), output = @output, error = @error, exit_code = @exit,
-                duration_seconds = @duration, metadata = @metadata::jsonb, finished_at = now()
-            WHERE id = @id AND status IN ('pending', 'starting', 'running')
-            RETURNING {TaskColumns}
-            """, connection, transaction);
-        update.Parameters.AddWithValue("id", taskId);
-        update.Parameters.AddWithValue("worker", NpgsqlDbType.Text, (object?)workerId ?? DBNull.Value);
-        update.Parameters.AddWithValue("status", status);
-        update.Parameters.AddWithValue("output", NpgsqlDbType.Text, (object?)output ?? DBNull.Value);
-        update.Parameters.AddWithValue("error", NpgsqlDbType.Text, (object?)error ?? DBNull.Value);
-        update.Parameters.AddWithValue("exit", NpgsqlDbType.Integer, (object?)exitCode ?? DBNull.Value);
-        update.Parameters.AddWithValue("duration", durationSeconds);
-        update.Parameters.AddWithValue("metadata", metadataJson);
-        var finished = await ReadAsync(update, ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var finish in finishes.OrderBy(f => f.TaskId))
+        {
+            var update = new NpgsqlBatchCommand(
+                $"""
+                UPDATE tasks SET status = @status, worker_id = COALESCE(@worker, worker_id), output = @output, error = @error, exit_code = @exit,
+                    duration_seconds = @duration, metadata = @metadata::jsonb, finished_at = now()
+                WHERE id = @id AND status IN ('pending', 'starting', 'running')
+                RETURNING {TaskColumns}
+                """);
+            update.Parameters.AddWithValue("id", finish.TaskId);
+            update.Parameters.AddWithValue("worker", NpgsqlDbType.Text, (object?)finish.WorkerId ?? DBNull.Value);
+            update.Parameters.AddWithValue("status", finish.Status);
+            update.Parameters.AddWithValue("output", NpgsqlDbType.Text, (object?)finish.Output ?? DBNull.Value);
+            update.Parameters.AddWithValue("error", NpgsqlDbType.Text, (object?)finish.Error ?? DBNull.Value);
+            update.Parameters.AddWithValue("exit", NpgsqlDbType.Integer, (object?)finish.ExitCode ?? DBNull.Value);
+            update.Parameters.AddWithValue("duration", finish.DurationSeconds);
+            update.Parameters.AddWithValue("metadata", finish.MetadataJson);
+            batch.BatchCommands.Add(update);
+        }
+        var finished = new Dictionary<Guid, WorkerTaskResult>();
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            do
+            {
+                foreach (var task in await ReadRowsAsync(reader, ct))
+                {
+                    finished[task.TaskId] = task;
+                }
+            }
+            while (await reader.NextResultAsync(ct));
+        }
         if (alongside is not null)
         {
             await alongside(connection, transaction, ct);
         }
-        if (finished.Count == 0)
-        {
-            await transaction.CommitAsync(ct);
-            return null; // Already finished (e.g. failed by recovery); the first outcome stands.
-        }
-        await outbox.EnqueueAsync(connection, transaction, ToEvent(finished[0], repo), ct);
+        await outbox.EnqueueManyAsync(connection, transaction, [.. finished.Values.Select(t => ToEvent(t, null))], ct);
         await transaction.CommitAsync(ct);
-        outbox.NotifyCommitted();
-        return finished[0];
+        if (finished.Count > 0)
+        {
+            outbox.NotifyCommitted();
+        }
+        return finished;
     }
 
     /// <summary>Flags unfinished tasks for cancellation (their owner stops them) and returns their ids.</summary>
@@ -222,8 +240,13 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
 
     private static async Task<IReadOnlyList<WorkerTaskResult>> ReadAsync(NpgsqlCommand command, CancellationToken ct)
     {
-        var tasks = new List<WorkerTaskResult>();
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadRowsAsync(reader, ct);
+    }
+
+    private static async Task<IReadOnlyList<WorkerTaskResult>> ReadRowsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var tasks = new List<WorkerTaskResult>();
         while (await reader.ReadAsync(ct))
         {
             using var metadata = JsonDocument.Parse(reader.GetString(7));

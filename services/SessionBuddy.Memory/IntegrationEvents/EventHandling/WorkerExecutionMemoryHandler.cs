@@ -15,23 +15,30 @@ namespace SessionBuddy.Memory.IntegrationEvents.EventHandling;
 /// Worker history (queue worker-execution-memory-handler, named apart from other services' WorkerTaskCompleted
 /// consumers so each service gets every event): each finished worker task becomes a memory of category <c>worker_execution</c> whose
 /// metadata carries the execution's facts, so worker_search_history can search and filter them.
-/// Idempotent twice over: the inbox row (taken first, committed last) makes a concurrent redelivery wait
-/// and then skip, and the message id as the store's operation id makes a retry after a crash between the
-/// store and the commit find the memory it already stored.
+/// Events arrive in batches (see the definition below): one inbox transaction, one embedding call and one
+/// insert statement per batch, so a burst of tasks costs a few round trips instead of several per task.
+/// Idempotent per message, twice over: the inbox rows (taken first, committed last) make a concurrent
+/// redelivery wait and then skip, and the message id as the store's operation id makes a retry after a
+/// crash between the store and the commit find the memories it already stored.
 /// </summary>
 public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, MemorySearch memories, MemoryOptions options)
-    : IConsumer<WorkerTaskCompleted>
+    : IConsumer<Batch<WorkerTaskCompleted>>
 {
-    public async Task Consume(ConsumeContext<WorkerTaskCompleted> context)
+    public async Task Consume(ConsumeContext<Batch<WorkerTaskCompleted>> context)
     {
-        var messageId = context.MessageId ?? throw new InvalidOperationException("WorkerTaskCompleted without a message id");
+        var byId = new Dictionary<Guid, WorkerTaskCompleted>();
+        foreach (var message in context.Message)
+        {
+            // The same message delivered twice may land in one batch: it is stored once.
+            byId.TryAdd(message.MessageId ?? throw new InvalidOperationException("WorkerTaskCompleted without a message id"), message.Message);
+        }
         await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
-        if (!await Inbox.TryAcceptAsync(connection, transaction, messageId, nameof(WorkerExecutionMemoryHandler), context.CancellationToken))
+        var accepted = await Inbox.TryAcceptManyAsync(connection, transaction, [.. byId.Keys], nameof(WorkerExecutionMemoryHandler), context.CancellationToken);
+        if (accepted.Count > 0)
         {
-            return;
+            await memories.StoreManyAsync([.. accepted.Select(id => ToMemory(id, byId[id], options.MaxContentLength))], context.CancellationToken);
         }
-        await memories.StoreAsync(ToMemory(messageId, context.Message, options.MaxContentLength), context.CancellationToken);
         await transaction.CommitAsync(context.CancellationToken);
     }
 
@@ -77,4 +84,16 @@ public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, Me
 
     private static string? Cut(string? text, int room) =>
         text is null || text.Length <= room ? text : text[..Math.Max(0, room - 1)] + "…";
+}
+
+/// <summary>Batches of up to 32 events, collected for at most 50 ms (storage trails the task by that much at most).</summary>
+public sealed class WorkerExecutionMemoryHandlerDefinition : ConsumerDefinition<WorkerExecutionMemoryHandler>
+{
+    public const int MaxBatch = 32;
+
+    public WorkerExecutionMemoryHandlerDefinition() => Endpoint(e => e.PrefetchCount = 2 * MaxBatch);
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<WorkerExecutionMemoryHandler> consumerConfigurator, IRegistrationContext context) =>
+        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(MaxBatch).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(2));
 }
