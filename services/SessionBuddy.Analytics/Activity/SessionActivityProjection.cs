@@ -5,8 +5,8 @@ using SessionBuddy.ServiceDefaults.Data;
 namespace SessionBuddy.Analytics.Activity;
 
 /// <summary>
-/// Applies session events to <c>session_activity</c>. Each event is applied in one transaction
-/// together with its inbox row, so a redelivered event changes nothing. Events of one session may
+/// Applies session events to <c>session_activity</c>. Each event (or batch of events) is applied in one
+/// transaction together with its inbox rows, so a redelivered event changes nothing. Events of one session may
 /// arrive in any order (they travel on different queues), hence upserts everywhere.
 /// </summary>
 public sealed class SessionActivityProjection(NpgsqlDataSource dataSource)
@@ -45,42 +45,41 @@ public sealed class SessionActivityProjection(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Applies a batch of MessageAdded events in one statement (one implicit transaction): the inbox takes
-    /// each message id once, and only the events it accepted are added up per session. A batch that
-    /// repeats an id, or an id applied before, counts it once.
+    /// A batch of MessageAdded events in one transaction: one inbox statement, and one upsert adding up the
+    /// accepted events per session (every add_message publishes one). A repeated message id counts once.
     /// </summary>
-    public async Task ApplyAsync(IReadOnlyList<(Guid MessageId, MessageAdded Event)> batch, CancellationToken ct)
+    public async Task ApplyAsync(IReadOnlyList<(Guid MessageId, MessageAdded Added)> events, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(
-            """
-            WITH events AS (
-                SELECT DISTINCT ON (message_id) *
-                FROM unnest(@message_ids, @session_ids, @chars, @ats) AS e(message_id, session_id, chars, at)
-            ),
-            accepted AS (
-                INSERT INTO inbox_messages (message_id, consumer)
-                SELECT message_id, @consumer FROM events
-                ON CONFLICT DO NOTHING
-                RETURNING message_id
-            ),
-            per_session AS (
-                SELECT e.session_id, count(*) AS messages, sum(e.chars) AS chars, max(e.at) AS at
-                FROM events e JOIN accepted a USING (message_id)
-                GROUP BY e.session_id
-            )
-            INSERT INTO session_activity (session_id, message_count, content_chars, last_activity)
-            SELECT session_id, messages, chars, at FROM per_session
-            ON CONFLICT (session_id) DO UPDATE SET
-                message_count = session_activity.message_count + excluded.message_count,
-                content_chars = session_activity.content_chars + excluded.content_chars,
-                last_activity = GREATEST(session_activity.last_activity, excluded.last_activity)
-            """);
-        command.Parameters.AddWithValue("message_ids", batch.Select(b => b.MessageId).ToArray());
-        command.Parameters.AddWithValue("session_ids", batch.Select(b => b.Event.SessionId).ToArray());
-        command.Parameters.AddWithValue("chars", batch.Select(b => (long)b.Event.ContentLength).ToArray());
-        command.Parameters.AddWithValue("ats", batch.Select(b => b.Event.CreatedAt).ToArray());
-        command.Parameters.AddWithValue("consumer", nameof(MessageAdded));
-        await command.ExecuteNonQueryAsync(ct);
+        var byId = new Dictionary<Guid, MessageAdded>();
+        foreach (var (messageId, added) in events)
+        {
+            byId.TryAdd(messageId, added);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var accepted = await Inbox.TryAcceptManyAsync(connection, transaction, [.. byId.Keys], nameof(MessageAdded), ct);
+        // One row per session (an upsert may not touch a row twice), in id order so concurrent batches lock alike.
+        var rows = accepted.Select(id => byId[id]).GroupBy(a => a.SessionId)
+            .Select(g => (SessionId: g.Key, Messages: (long)g.Count(), Chars: g.Sum(a => (long)a.ContentLength), At: g.Max(a => a.CreatedAt)))
+            .OrderBy(r => r.SessionId).ToList();
+        if (rows.Count > 0)
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                INSERT INTO session_activity (session_id, message_count, content_chars, last_activity)
+                SELECT * FROM unnest(@ids, @messages, @chars, @ats)
+                ON CONFLICT (session_id) DO UPDATE SET
+                    message_count = session_activity.message_count + excluded.message_count,
+                    content_chars = session_activity.content_chars + excluded.content_chars,
+                    last_activity = GREATEST(session_activity.last_activity, excluded.last_activity)
+                """, connection, transaction);
+            command.Parameters.AddWithValue("ids", rows.Select(r => r.SessionId).ToArray());
+            command.Parameters.AddWithValue("messages", rows.Select(r => r.Messages).ToArray());
+            command.Parameters.AddWithValue("chars", rows.Select(r => r.Chars).ToArray());
+            command.Parameters.AddWithValue("ats", rows.Select(r => r.At).ToArray());
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
     }
 
     public Task ApplyAsync(Guid messageId, SessionDeleted deleted, CancellationToken ct) => ApplyAsync(
