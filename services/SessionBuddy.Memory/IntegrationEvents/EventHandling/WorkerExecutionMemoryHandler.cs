@@ -8,6 +8,7 @@ using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.IntegrationEvents.EventHandling;
 
@@ -86,14 +87,4 @@ public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, Me
         text is null || text.Length <= room ? text : text[..Math.Max(0, room - 1)] + "…";
 }
 
-/// <summary>Batches of up to 32 events, collected for at most 50 ms (storage trails the task by that much at most).</summary>
-public sealed class WorkerExecutionMemoryHandlerDefinition : ConsumerDefinition<WorkerExecutionMemoryHandler>
-{
-    public const int MaxBatch = 32;
-
-    public WorkerExecutionMemoryHandlerDefinition() => Endpoint(e => e.PrefetchCount = 2 * MaxBatch);
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<WorkerExecutionMemoryHandler> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(MaxBatch).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(2));
-}
+public sealed class WorkerExecutionMemoryHandlerDefinition : EventBatchDefinition<WorkerExecutionMemoryHandler>;
