@@ -139,7 +139,7 @@ public sealed class WorkersCommand : IBenchCommand
             return values[Math.Min(values.Count - 1, (int)Math.Ceiling(q * values.Count) - 1)];
         }
         Console.WriteLine($"{name,-44} {rate,7:F1} tasks/s  overhead p50 {P("overhead_ms", 0.5):F2} ms  p95 {P("overhead_ms", 0.95):F2} ms  " +
-            $"(session p50 {P("session_ms", 0.5):F2} ms)  process p50 {P("process_ms", 0.5):F2} ms  failed {failed}");
+            $"(session p50/p95 {P("session_ms", 0.5):F2}/{P("session_ms", 0.95):F2} ms, spawn p50/p95 {P("start_overhead_ms", 0.5):F2}/{P("start_overhead_ms", 0.95):F2} ms)  process p50 {P("process_ms", 0.5):F2} ms  failed {failed}");
         if (cpu is not null)
         {
             // CPU per task by process: on 2 cores, 2000 ms / this total bounds tasks/s.
