@@ -19,7 +19,7 @@ namespace SessionBuddy.Memory.Search;
 /// (one probe of the per-reflection index) only for candidates that can still place: the k best by partial
 /// score, and those whose partial score plus the left-out bounds reaches the k-th full score of those.
 /// When probing would cost more than reading the left-out postings, every term's postings are scored.
-/// Tried on 100,000 reflections and not faster (branches issue-3-speed3-experiments, -impact-floor): impact-ordered
+/// Tried on 100,000 reflections and not faster: impact-ordered
 /// postings (weight at a fixed reference length, index on (term, weight DESC)) with Fagin's threshold rounds,
 /// with a cost-chosen MaxScore over prefix bounds, and as a source of a higher floor; and summing postings in
 /// the client. With k1 0.9, b 0.4 and documents of a few sentences nearly every posting has tf 1, so weights
