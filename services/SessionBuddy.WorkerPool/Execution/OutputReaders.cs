@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace SessionBuddy.WorkerPool.Execution;
 
@@ -82,6 +83,13 @@ internal static class ReaderThreads
     // full stderr pipe would never close its stdout).
     private static int _idle;
 
+    private const int PrioProcess = 0;
+    private const int ReaderNice = -5;
+
+    // On Linux the nice value is per thread: who = 0 is the calling thread.
+    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int priority);
+
     public static void Run(Action work)
     {
         Work.Add(work);
@@ -94,6 +102,13 @@ internal static class ReaderThreads
 
     private static void Loop()
     {
+        // These threads only read output and finish tasks; given the CPU first when woken, a task's result is
+        // ready soon after its process exits even when the machine is saturated. Without the privilege
+        // (CAP_SYS_NICE) the call fails and they run at normal priority.
+        if (OperatingSystem.IsLinux())
+        {
+            _ = SetPriority(PrioProcess, 0, ReaderNice);
+        }
         while (true)
         {
             if (Work.TryTake(out var work, IdleTimeout))
