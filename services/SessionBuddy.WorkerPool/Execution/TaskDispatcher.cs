@@ -264,8 +264,9 @@ public sealed partial class TaskDispatcher(
             }
         }
         var sessionMs = slot.Elapsed.TotalMilliseconds;
-        // Bookkeeping overlaps the process: the "running" row and session status are written while it runs.
-        var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
+        // Bookkeeping overlaps the process: the "running" row and session status are written while it runs, the row
+        // from the thread pool, so not even the write's synchronous part (renting a connection, sending) delays the spawn.
+        var started = Task.Run(() => tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None), CancellationToken.None);
 
         var reporter = new ProgressReporter(tasks, task.TaskId);
         var runStartMs = slot.Elapsed.TotalMilliseconds;
