@@ -21,7 +21,7 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -30,6 +30,8 @@ public sealed class GatewayCommand : IBenchCommand
         // Services just started still JIT-compile their hot paths for tens of seconds on a small machine:
         // every tool first runs at full concurrency for --warmup seconds, then each row warms up briefly.
         var warmupAll = TimeSpan.FromSeconds(double.Parse(args.Option("warmup") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
+        // ... and until the warm-up's rate per 5 s window has settled (within 5%), at most --max-warmup seconds.
+        var maxWarmup = TimeSpan.FromSeconds(double.Parse(args.Option("max-warmup") ?? "120", System.Globalization.CultureInfo.InvariantCulture));
         var warmup = TimeSpan.FromSeconds(2);
         // The floors run in this process and were not part of that warm-up.
         var floorWarmup = TimeSpan.FromSeconds(5);
@@ -70,8 +72,10 @@ public sealed class GatewayCommand : IBenchCommand
             _ => CallAsync(clients[caller], tool, []),
         };
 
-        Console.WriteLine($"warming up: {string.Join(", ", tools)} with {clients.Count} clients for {warmupAll.TotalSeconds:0} s ...");
-        await LatencyRun.RunCallersAsync(clients.Count, warmupAll, (caller, n) => Call(tools[(caller + n) % tools.Length], caller, -1 - n));
+        Console.WriteLine($"warming up: {string.Join(", ", tools)} with {clients.Count} clients for at least {warmupAll.TotalSeconds:0} s, until steady ...");
+        var windows = await LatencyRun.WarmUntilSteadyAsync(clients.Count, warmupAll, maxWarmup, TimeSpan.FromSeconds(5), 0.05,
+            (caller, n) => Call(tools[(caller + n) % tools.Length], caller, -n));
+        Console.WriteLine($"  calls/s per 5 s window: {string.Join(" ", windows.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
 
         foreach (var concurrency in concurrencies)
         {

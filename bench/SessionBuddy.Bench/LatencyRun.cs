@@ -59,6 +59,36 @@ public static class LatencyRun
         };
     }
 
+    /// <summary>
+    /// Runs the callers in windows of <paramref name="window"/> for at least <paramref name="minimum"/>, then
+    /// until a window's rate is within <paramref name="tolerance"/> of the one before it (at most
+    /// <paramref name="maximum"/>): the processes under test keep re-compiling hot code at higher JIT
+    /// tiers for a while after start, the longer the busier the machine. Returns each window's calls/s.
+    /// </summary>
+    public static async Task<IReadOnlyList<double>> WarmUntilSteadyAsync(
+        int concurrency, TimeSpan minimum, TimeSpan maximum, TimeSpan window, double tolerance, Func<int, int, Task> operation)
+    {
+        var rates = new List<double>();
+        var clock = Stopwatch.StartNew();
+        var counter = 0;
+        while (true)
+        {
+            var calls = 0;
+            var started = Stopwatch.GetTimestamp();
+            await RunCallersAsync(concurrency, window, async (caller, _) =>
+            {
+                await operation(caller, Interlocked.Increment(ref counter));
+                Interlocked.Increment(ref calls);
+            });
+            rates.Add(calls / Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var steady = rates.Count >= 2 && Math.Abs(rates[^1] - rates[^2]) <= tolerance * rates[^2];
+            if (clock.Elapsed >= maximum || (clock.Elapsed >= minimum && steady))
+            {
+                return rates;
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="concurrency"/> callers, each calling in a loop (counter from 0) until <paramref name="duration"/> has passed.</summary>
     public static async Task RunCallersAsync(int concurrency, TimeSpan duration, Func<int, int, Task> operation)
     {
