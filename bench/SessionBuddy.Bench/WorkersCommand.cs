@@ -140,6 +140,8 @@ public sealed class WorkersCommand : IBenchCommand
         }
         Console.WriteLine($"{name,-44} {rate,7:F1} tasks/s  overhead p50 {P("overhead_ms", 0.5):F2} ms  p95 {P("overhead_ms", 0.95):F2} ms  " +
             $"(session p50/p95 {P("session_ms", 0.5):F2}/{P("session_ms", 0.95):F2} ms, spawn p50/p95 {P("start_overhead_ms", 0.5):F2}/{P("start_overhead_ms", 0.95):F2} ms)  process p50 {P("process_ms", 0.5):F2} ms  failed {failed}");
+        // After exit: from the process's reaping to the result being ready (the overhead's part after the run).
+        Console.WriteLine($"  after exit p50/p95/p99 {P("after_exit_ms", 0.5):F2}/{P("after_exit_ms", 0.95):F2}/{P("after_exit_ms", 0.99):F2} ms, overhead p99 {P("overhead_ms", 0.99):F2} ms, process p95 {P("process_ms", 0.95):F2} ms");
         if (cpu is not null)
         {
             // CPU per task by process: on 2 cores, 2000 ms / this total bounds tasks/s.

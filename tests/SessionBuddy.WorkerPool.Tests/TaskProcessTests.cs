@@ -179,6 +179,28 @@ public sealed class TaskProcessTests
     }
 
     [Test]
+    public async Task ABackgroundChildHoldingTheOutputDoesNotHoldTheTask()
+    {
+        var pidFile = Path.Combine(_root, "daemon.pid");
+        var outcome = await RunAsync(Types().Find("shell")!, $"sleep 20 & echo $! > {pidFile}; echo done", Workspace());
+        Assert.That(outcome.Status, Is.EqualTo(WorkerTaskStatuses.Completed), outcome.Error);
+        Assert.That(outcome.Output, Is.EqualTo("done"));
+        Assert.That(outcome.DurationSeconds, Is.LessThan(10));
+        Assert.That((double)outcome.Metadata["process_ms"]!, Is.LessThanOrEqualTo(outcome.DurationSeconds * 1000));
+        _ = Kill(int.Parse(File.ReadAllText(pidFile).Trim()), 9);
+    }
+
+    [Test]
+    public async Task ProcessTimeEndsAtTheExitAndStartsAfterTheSpawnPreparation()
+    {
+        var outcome = await RunAsync(Types().Find("shell")!, "sleep 0.3; echo ok", Workspace());
+        Assert.That(outcome.Status, Is.EqualTo(WorkerTaskStatuses.Completed), outcome.Error);
+        Assert.That(outcome.Output, Is.EqualTo("ok"));
+        var processMs = (double)outcome.Metadata["process_ms"]!;
+        Assert.That(processMs, Is.GreaterThanOrEqualTo(300).And.LessThanOrEqualTo(outcome.DurationSeconds * 1000));
+    }
+
+    [Test]
     public async Task ContainerRunsTheCommandWithTheWorkspaceMounted()
     {
         var types = Types(new() { ["container"] = new() { Executable = Fake("docker"), Image = "alpine:3.20" } });
@@ -199,4 +221,7 @@ public sealed class TaskProcessTests
         // A killed child that its (also killed) parent never reaped is a zombie until init reaps it.
         return File.Exists(stat) && File.ReadAllText(stat).Split(' ')[2] != "Z";
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
 }

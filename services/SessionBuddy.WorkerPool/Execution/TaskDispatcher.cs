@@ -264,10 +264,12 @@ public sealed partial class TaskDispatcher(
             }
         }
         var sessionMs = slot.Elapsed.TotalMilliseconds;
-        // Bookkeeping overlaps the process: the "running" row and session status are written while it runs.
-        var started = tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None);
+        // Bookkeeping overlaps the process: the "running" row and session status are written while it runs, the row
+        // from the thread pool, so not even the write's synchronous part (renting a connection, sending) delays the spawn.
+        var started = Task.Run(() => tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None), CancellationToken.None);
 
         var reporter = new ProgressReporter(tasks, task.TaskId);
+        var runStartMs = slot.Elapsed.TotalMilliseconds;
         var outcome = await TaskProcess.RunAsync(
             type, task.PromptOrCommand ?? "", workspace, TimeSpan.FromSeconds(task.TimeoutSeconds), options.Value.MaxOutputChars,
             reporter.Report, ct);
@@ -281,8 +283,15 @@ public sealed partial class TaskDispatcher(
         outcome.Metadata["output_dir"] = workspace.OutputDir;
         outcome.Metadata["queue_ms"] = Math.Round(queueMs, 3);
         outcome.Metadata["session_ms"] = Math.Round(sessionMs, 3);
-        // Time this task held its worker beyond its process's own run (session, spawning, output collection).
-        outcome.Metadata["overhead_ms"] = Math.Round(slot.Elapsed.TotalMilliseconds - processMs, 3);
+        // Time this task held its worker beyond its process's own run (session, spawning, and everything from the
+        // process being reaped to here: exit detection, output collection).
+        var slotMs = slot.Elapsed.TotalMilliseconds;
+        outcome.Metadata["overhead_ms"] = Math.Round(slotMs - processMs, 3);
+        if (outcome.Metadata.TryGetValue("start_overhead_ms", out var spawnMs) && spawnMs is double spawn)
+        {
+            // The overhead's part after the process's run: from its exit to the result being ready.
+            outcome.Metadata["after_exit_ms"] = Math.Round(slotMs - runStartMs - spawn - processMs, 3);
+        }
         // The "running" row is awaited by the caller once the worker's slot is free (before the result is stored).
         return new(outcome with { DurationSeconds = slot.Elapsed.TotalSeconds }, workspace, started);
     }

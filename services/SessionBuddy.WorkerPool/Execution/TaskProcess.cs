@@ -23,7 +23,8 @@ public sealed record ExecutionOutcome(
 /// <summary>
 /// Runs one task as a process: no shell unless the worker type's executable is one, an environment
 /// limited to what the type declares plus PATH and the session variables, its own process group (via
-/// setsid) so that cancel and timeout kill the whole tree, and output captured with a cap.
+/// setsid) so that cancel and timeout kill the whole tree, and output captured with a cap. Its
+/// <c>process_ms</c> runs from the spawn to the moment the runtime reaped the process.
 /// </summary>
 public static class TaskProcess
 {
@@ -93,6 +94,7 @@ public static class TaskProcess
         using var process = new Process { StartInfo = psi };
 
         var processClock = Stopwatch.StartNew();
+        var startedAt = DateTime.UtcNow;
         try
         {
             process.Start();
@@ -123,36 +125,35 @@ public static class TaskProcess
             }
         }
 
-        var stdout = PumpAsync(process.StandardOutput, "stdout", OnLine);
-        var stderr = PumpAsync(process.StandardError, "stderr", OnLine);
         using var stopOnMarker = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, markerSeen.Token);
-        async Task<double> ExitAsync()
-        {
-            await process.WaitForExitAsync(stopOnMarker.Token);
-            return processClock.Elapsed.TotalSeconds;
-        }
-        var pumped = Task.WhenAll(stdout, stderr);
-        var exit = ExitAsync();
+        var output = new OutputReaders(process, OnLine);
+        var exit = process.WaitForExitAsync(stopOnMarker.Token);
         var killed = false;
-        double processSeconds;
         try
         {
-            // The output usually ends as the process exits: waiting for both at once costs no extra wake-up.
-            await Task.WhenAny(pumped, exit);
-            processSeconds = await exit;
+            // Normally the output ends as the process exits, and the reader thread that sees the end waits for the
+            // exit and runs the rest of the task itself: no thread-pool hop between the exit and the result.
+            if (await Task.WhenAny(output.Ended, exit) == exit)
+            {
+                await exit;
+            }
         }
         catch (OperationCanceledException)
         {
             KillTree(process);
             killed = true;
             await process.WaitForExitAsync(CancellationToken.None);
-            processSeconds = processClock.Elapsed.TotalSeconds;
         }
-        if (!pumped.IsCompleted)
+        if (!output.Ended.IsCompleted)
         {
             // The pipes close when the last process holding them exits; a stray daemon must not hold the task.
-            await Task.WhenAny(pumped, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+            await Task.WhenAny(output.Ended, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
         }
+        // The process's run ends when the runtime reaped it (its SIGCHLD handler notes the time): everything after
+        // that, output collection included, counts as the pool's overhead.
+        var processSeconds = killed
+            ? processClock.Elapsed.TotalSeconds
+            : Math.Clamp((process.ExitTime.ToUniversalTime() - startedAt).TotalSeconds, 0, processClock.Elapsed.TotalSeconds);
         int? exitCode = killed ? null : process.ExitCode;
 
         var metadata = streamJson?.Metadata() ?? [];
@@ -160,10 +161,10 @@ public static class TaskProcess
         metadata["output_truncated"] = capture.Truncated;
         metadata["process_ms"] = Math.Round(processSeconds * 1000, 3);
         metadata["start_overhead_ms"] = Math.Round(startOverhead.TotalMilliseconds, 3);
-        var output = streamJson?.Output ?? capture.Text;
-        if (output.Length > maxOutputChars)
+        var text = streamJson?.Output ?? capture.Text;
+        if (text.Length > maxOutputChars)
         {
-            output = output[^maxOutputChars..];
+            text = text[^maxOutputChars..];
         }
 
         string status;
@@ -196,7 +197,7 @@ public static class TaskProcess
         {
             status = WorkerTaskStatuses.Completed;
         }
-        return new ExecutionOutcome(status, output, error, exitCode, clock.Elapsed.TotalSeconds, processSeconds, metadata);
+        return new ExecutionOutcome(status, text, error, exitCode, clock.Elapsed.TotalSeconds, processSeconds, metadata);
     }
 
     public static string? ResolveExecutable(string executable, string path)
@@ -216,14 +217,6 @@ public static class TaskProcess
             .Replace("{output_dir}", workspace.OutputDir, StringComparison.Ordinal)
             .Replace("{image}", type.Image ?? "", StringComparison.Ordinal)
             .Replace("{prompt}", prompt, StringComparison.Ordinal);
-
-    private static async Task PumpAsync(StreamReader reader, string stream, Action<string, string> onLine)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            onLine(stream, line);
-        }
-    }
 
     private static void KillTree(Process process)
     {
