@@ -30,7 +30,7 @@ public sealed class GatewayCommand : IBenchCommand
         // Services just started still JIT-compile their hot paths for tens of seconds on a small machine:
         // every tool first runs at full concurrency for --warmup seconds, then each row warms up briefly.
         var warmupAll = TimeSpan.FromSeconds(double.Parse(args.Option("warmup") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
-        // ... and until the warm-up's rate per 5 s window has settled (within 5%), at most --max-warmup seconds.
+        // ... and until the warm-up's rate per 5 s window stops rising (no new best by over 3%), at most --max-warmup seconds.
         var maxWarmup = TimeSpan.FromSeconds(double.Parse(args.Option("max-warmup") ?? "120", System.Globalization.CultureInfo.InvariantCulture));
         var warmup = TimeSpan.FromSeconds(2);
         // The floors run in this process and were not part of that warm-up.
@@ -73,7 +73,7 @@ public sealed class GatewayCommand : IBenchCommand
         };
 
         Console.WriteLine($"warming up: {string.Join(", ", tools)} with {clients.Count} clients for at least {warmupAll.TotalSeconds:0} s, until steady ...");
-        var windows = await LatencyRun.WarmUntilSteadyAsync(clients.Count, warmupAll, maxWarmup, TimeSpan.FromSeconds(5), 0.05,
+        var windows = await LatencyRun.WarmUntilSteadyAsync(clients.Count, warmupAll, maxWarmup, TimeSpan.FromSeconds(5), 0.03,
             (caller, n) => Call(tools[(caller + n) % tools.Length], caller, -n));
         Console.WriteLine($"  calls/s per 5 s window: {string.Join(" ", windows.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
 

@@ -61,7 +61,7 @@ public static class LatencyRun
 
     /// <summary>
     /// Runs the callers in windows of <paramref name="window"/> for at least <paramref name="minimum"/>, then
-    /// until a window's rate is within <paramref name="tolerance"/> of the one before it (at most
+    /// until a window's rate is no more than <paramref name="tolerance"/> above the best before it (at most
     /// <paramref name="maximum"/>): the processes under test keep re-compiling hot code at higher JIT
     /// tiers for a while after start, the longer the busier the machine. Returns each window's calls/s.
     /// </summary>
@@ -81,7 +81,9 @@ public static class LatencyRun
                 Interlocked.Increment(ref calls);
             });
             rates.Add(calls / Stopwatch.GetElapsedTime(started).TotalSeconds);
-            var steady = rates.Count >= 2 && Math.Abs(rates[^1] - rates[^2]) <= tolerance * rates[^2];
+            // Settled: the last window set no new best by more than the tolerance (a rate still climbing
+            // slowly does not count as steady, a noisy dip does not stop the warm-up early either).
+            var steady = rates.Count >= 3 && rates[^1] <= (1 + tolerance) * rates.Take(rates.Count - 1).Max();
             if (clock.Elapsed >= maximum || (clock.Elapsed >= minimum && steady))
             {
                 return rates;
