@@ -48,7 +48,7 @@ public sealed class OutputReaders
         }
         catch (Exception ex)
         {
-            // A failing line handler must not take the service down; the task fails with it.
+            // A failing line handler must not take the service down: reading ends here and Ended carries the exception.
             _ended.TrySetException(ex);
             return;
         }
