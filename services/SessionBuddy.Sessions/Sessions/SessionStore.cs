@@ -246,10 +246,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         }
         await transaction.CommitAsync(ct);
 
-        foreach (var session in updated.Values)
-        {
-            await MirrorAsync(session, ct);
-        }
+        await MirrorManyAsync(connection, updated.Values, ct);
         foreach (var (sessionId, from, to) in transitions)
         {
             workspaces.Log(updated[sessionId].WorkspaceDir, $"status {from} → {to}");
@@ -268,11 +265,33 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
     /// <summary>Rewrites the session's session.json from the row (with its backend).</summary>
     internal async Task MirrorAsync(SessionDetails session, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT backend FROM sessions WHERE id = @id");
-        command.Parameters.AddWithValue("id", session.Id);
-        if (await command.ExecuteScalarAsync(ct) is string backend)
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await MirrorManyAsync(connection, [session], ct);
+    }
+
+    /// <summary>Rewrites the sessions' session.json files, reading their backends in one query.</summary>
+    private async Task MirrorManyAsync(NpgsqlConnection connection, IReadOnlyCollection<SessionDetails> sessions, CancellationToken ct)
+    {
+        if (sessions.Count == 0)
         {
-            workspaces.WriteMetadata(session, backend);
+            return;
+        }
+        var backends = new Dictionary<Guid, string>(sessions.Count);
+        await using (var command = new NpgsqlCommand("SELECT id, backend FROM sessions WHERE id = ANY(@ids)", connection))
+        {
+            command.Parameters.AddWithValue("ids", sessions.Select(s => s.Id).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                backends[reader.GetGuid(0)] = reader.GetString(1);
+            }
+        }
+        foreach (var session in sessions)
+        {
+            if (backends.TryGetValue(session.Id, out var backend))
+            {
+                workspaces.WriteMetadata(session, backend);
+            }
         }
     }
 

@@ -20,15 +20,20 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
     // Sessions created ahead of demand, so a task does not wait for a Sessions round trip before its
     // process starts; each is used by exactly one task, which then names it and sets its metadata.
     // The stock is WorkerPool:PreparedSessions plus one per accepted task that has not taken its
-    // session yet (at most MaxPreparedAhead), refilled with one CreateSessions request per batch.
+    // session yet (at most MaxPreparedAhead), refilled with one CreateSessions request per batch, up to
+    // MaxRequestsUnderWay batches at once, so a burst of tasks across many pools does not drain it.
     private const int BatchSize = 50;
-    private const int MaxPreparedAhead = 128;
+    private const int MaxPreparedAhead = 256;
+    private const int MaxRequestsUnderWay = 3;
 
     private readonly Channel<TaskWorkspace> _prepared = Channel.CreateUnbounded<TaskWorkspace>();
     private readonly ConcurrentDictionary<Guid, byte> _reserved = new();
     private readonly SemaphoreSlim _refill = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private Task _refiller = Task.CompletedTask;
+    private readonly ConcurrentDictionary<Task, byte> _preparing = new();
+    private int _sessionsUnderWay;
+    private int _requestsUnderWay;
 
     private readonly Channel<(UpdateSession Update, TaskCompletionSource Sent)> _updates =
         Channel.CreateUnbounded<(UpdateSession, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
@@ -132,36 +137,59 @@ public sealed partial class TaskWorkspaces(IClientFactory clients, IOptions<Work
             try
             {
                 await _refill.WaitAsync(_stopping.Token);
-                while (!_stopping.IsCancellationRequested)
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            while (!_stopping.IsCancellationRequested && Volatile.Read(ref _requestsUnderWay) < MaxRequestsUnderWay)
+            {
+                var baseline = options.Value.PreparedSessions;
+                var stock = _prepared.Reader.Count + Volatile.Read(ref _sessionsUnderWay);
+                var missing = Math.Min(MaxPreparedAhead, baseline + _reserved.Count) - stock;
+                // Small top-ups wait until they are worth a request, unless the stock runs low.
+                if (missing <= 0 || (missing < BatchSize / 2 && stock >= baseline))
                 {
-                    var baseline = options.Value.PreparedSessions;
-                    var available = _prepared.Reader.Count;
-                    var missing = Math.Min(MaxPreparedAhead, baseline + _reserved.Count) - available;
-                    // Small top-ups wait until they are worth a request, unless the stock runs low.
-                    if (missing <= 0 || (missing < BatchSize / 2 && available >= baseline))
-                    {
-                        break;
-                    }
-                    var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["prepared"] = true });
-                    var batch = Enumerable.Range(0, Math.Min(BatchSize, missing))
-                        .Select(_ => new CreateSession(Guid.NewGuid(), "worker task (prepared)", "workerpool", null, metadata))
-                        .ToList();
-                    foreach (var workspace in await CreateSessionsAsync(batch, _stopping.Token))
-                    {
-                        _prepared.Writer.TryWrite(workspace);
-                    }
+                    break;
                 }
+                var count = Math.Min(BatchSize, missing);
+                Interlocked.Add(ref _sessionsUnderWay, count);
+                Interlocked.Increment(ref _requestsUnderWay);
+                var request = PrepareAsync(count);
+                _preparing.TryAdd(request, 0);
+                _ = request.ContinueWith(done => _preparing.TryRemove(done, out _), TaskScheduler.Default);
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        }
+        await Task.WhenAll(_preparing.Keys);
+    }
+
+    /// <summary>One CreateSessions request for <paramref name="count"/> prepared sessions; several may be under way at once.</summary>
+    private async Task PrepareAsync(int count)
+    {
+        try
+        {
+            var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["prepared"] = true });
+            var batch = Enumerable.Range(0, count)
+                .Select(_ => new CreateSession(Guid.NewGuid(), "worker task (prepared)", "workerpool", null, metadata))
+                .ToList();
+            foreach (var workspace in await CreateSessionsAsync(batch, _stopping.Token))
             {
-                return;
+                _prepared.Writer.TryWrite(workspace);
             }
-            catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or InvalidOperationException)
-            {
-                LogPrepareFailed(ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
-                Signal();
-            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or InvalidOperationException)
+        {
+            LogPrepareFailed(ex);
+            await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+        }
+        finally
+        {
+            Interlocked.Add(ref _sessionsUnderWay, -count);
+            Interlocked.Decrement(ref _requestsUnderWay);
+            Signal();
         }
     }
 
