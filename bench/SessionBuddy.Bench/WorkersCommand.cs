@@ -21,11 +21,11 @@ public sealed class WorkersCommand : IBenchCommand
     {
         var taskCount = int.Parse(args.Option("tasks") ?? "600");
         // Freshly started services JIT-compile their hot paths, and on a busy 2-core host the runtime keeps
-        // re-compiling them at higher tiers for a minute or more (a profile 20 s in found the WorkerPool
-        // spending 44% of its CPU in the JIT): each row first runs at least this many tasks the same way,
+        // re-compiling them at higher tiers for a minute or more (profiles 20-70 s in found the WorkerPool and
+        // Sessions spending 35-44% of their CPU in the JIT): each row first runs at least this many tasks the same way,
         // unmeasured, in rounds of WarmupRound, and then more rounds until a round sets no new best rate by
         // over 3%, at most --max-warmup-tasks.
-        var warmupTasks = int.Parse(args.Option("warmup-tasks") ?? "1000");
+        var warmupTasks = int.Parse(args.Option("warmup-tasks") ?? "3000");
         var maxWarmupTasks = int.Parse(args.Option("max-warmup-tasks") ?? "6000");
         DistributedAppFixture? app = null;
         Uri endpoint;
@@ -172,17 +172,19 @@ public sealed class WorkersCommand : IBenchCommand
             $"(session p50/p95 {P("session_ms", 0.5):F2}/{P("session_ms", 0.95):F2} ms, spawn p50/p95 {P("start_overhead_ms", 0.5):F2}/{P("start_overhead_ms", 0.95):F2} ms)  process p50 {P("process_ms", 0.5):F2} ms  failed {failed}");
         // After exit: from the process's reaping to the result being ready (the overhead's part after the run).
         Console.WriteLine($"  after exit p50/p95/p99 {P("after_exit_ms", 0.5):F2}/{P("after_exit_ms", 0.95):F2}/{P("after_exit_ms", 0.99):F2} ms, overhead p99 {P("overhead_ms", 0.99):F2} ms, process p95 {P("process_ms", 0.95):F2} ms");
-        // Where the slowest 5% lost their time: the overhead split into its measured parts (means over those tasks).
+        // Where the slowest 5% lost their time: the overhead split into its measured parts (means over those
+        // tasks), and the WorkerPool's GC pauses while they held their workers (part of those parts).
+        double Field(JsonElement metadata, string name) => metadata.TryGetProperty(name, out var v) ? v.GetDouble() : 0;
         var overheadP95 = P("overhead_ms", 0.95);
-        var tail = tasks.Select(t => t.GetProperty("metadata"))
-            .Where(m => m.TryGetProperty("overhead_ms", out var o) && o.GetDouble() >= overheadP95 && m.TryGetProperty("after_exit_ms", out _))
-            .Select(m => (Overhead: m.GetProperty("overhead_ms").GetDouble(), Session: m.GetProperty("session_ms").GetDouble(),
-                Spawn: m.GetProperty("start_overhead_ms").GetDouble(), AfterExit: m.GetProperty("after_exit_ms").GetDouble()))
+        var slowest = tasks.Select(t => t.GetProperty("metadata"))
+            .Where(m => m.TryGetProperty("after_exit_ms", out _) && Field(m, "overhead_ms") >= overheadP95)
             .ToList();
-        if (tail.Count > 0)
+        if (slowest.Count > 0)
         {
-            Console.WriteLine($"  slowest {tail.Count} by overhead, mean ms: overhead {tail.Average(t => t.Overhead):F2} = session {tail.Average(t => t.Session):F2} + spawn {tail.Average(t => t.Spawn):F2} + " +
-                $"after exit {tail.Average(t => t.AfterExit):F2} + rest {tail.Average(t => t.Overhead - t.Session - t.Spawn - t.AfterExit):F2}");
+            double Mean(string name) => slowest.Average(m => Field(m, name));
+            var rest = Mean("overhead_ms") - Mean("session_ms") - Mean("start_overhead_ms") - Mean("after_exit_ms");
+            Console.WriteLine($"  slowest {slowest.Count} by overhead, mean ms: overhead {Mean("overhead_ms"):F2} = session {Mean("session_ms"):F2} + spawn {Mean("start_overhead_ms"):F2} + " +
+                $"after exit {Mean("after_exit_ms"):F2} + rest {rest:F2}; GC pauses {Mean("gc_pause_ms"):F2} (all tasks {tasks.Average(t => Field(t.GetProperty("metadata"), "gc_pause_ms")):F2})");
         }
         if (cpu is not null)
         {

@@ -239,6 +239,7 @@ public sealed partial class TaskDispatcher(
         WorkerTaskResult task, string workerId, string workerType, int attempt, TaskWorkspace? previous, Stopwatch queued, CancellationToken ct)
     {
         var queueMs = queued.Elapsed.TotalMilliseconds;
+        var gcBefore = GC.GetTotalPauseDuration();
         var slot = Stopwatch.StartNew();
         var type = types.Find(workerType);
         if (type is null)
@@ -286,6 +287,8 @@ public sealed partial class TaskDispatcher(
         // Time this task held its worker beyond its process's own run (session, spawning, and everything from the
         // process being reaped to here: exit detection, output collection).
         var slotMs = slot.Elapsed.TotalMilliseconds;
+        // This service's GC pauses while the task held its worker (they stall its threads, so the overhead includes them).
+        outcome.Metadata["gc_pause_ms"] = Math.Round((GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds, 3);
         outcome.Metadata["overhead_ms"] = Math.Round(slotMs - processMs, 3);
         if (outcome.Metadata.TryGetValue("start_overhead_ms", out var spawnMs) && spawnMs is double spawn)
         {
