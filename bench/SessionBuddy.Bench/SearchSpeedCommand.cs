@@ -35,7 +35,7 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
 
     public string Name => "search-speed";
 
-    public string Description => "ingest rate, search p50/p95/p99 and semantic recall@10 on 100,000 reflections [--count N] [--queries N] [--batch N] [--writers N] [--ef-search 100,200]";
+    public string Description => "ingest rate, search p50/p95/p99 and semantic recall@10 on 100,000 reflections [--count N] [--queries N] [--batch N] [--writers N] [--ef-search 100,200] [--keyword-budget 5000,20000] [--keyword-rescored 50,100]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -130,6 +130,9 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         }
 
         Console.WriteLine();
+        await CompareKeywordAsync(db.Get<NpgsqlDataSource>(), db.Get<MemoryOptions>(), queries, args.Option("keyword-budget"), args.Option("keyword-rescored"));
+
+        Console.WriteLine();
         var semantic = db.Get<VectorRanking>();
         var options = db.Get<MemoryOptions>();
         var recallQueries = queries.Take(Math.Min(100, queries.Length)).ToArray();
@@ -173,6 +176,63 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         }
         options.HnswEfSearch = configured;
         return 0;
+    }
+
+    /// <summary>
+    /// Keyword search's approximation (Memory:KeywordCandidatePostings) against exact BM25 over the same
+    /// queries, without and with a project filter: latency of both, and how much of the exact top 10 the
+    /// approximate list keeps (same ids, and its share of the exact top 10's summed BM25 score).
+    /// --keyword-budget 5000,20000 and --keyword-rescored 50,100 compare other settings (default: the configured ones).
+    /// </summary>
+    private static async Task CompareKeywordAsync(NpgsqlDataSource dataSource, MemoryOptions options, string[] queries, string? budgets, string? rescoredCounts)
+    {
+        var values = (budgets ?? options.KeywordCandidatePostings.ToString(CultureInfo.InvariantCulture))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).Where(v => v > 0).ToArray();
+        if (values.Length == 0)
+        {
+            Console.WriteLine("keyword search is exact (Memory:KeywordCandidatePostings 0); --keyword-budget N compares an approximation");
+            return;
+        }
+
+        var rescored = (rescoredCounts ?? options.KeywordRescoredCandidates.ToString(CultureInfo.InvariantCulture))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var settings = values.SelectMany(b => rescored.Select(r => new Bm25Approximation(b, r))).ToArray();
+        var exact = new Bm25Ranking(dataSource);
+        foreach (var filtered in new[] { false, true })
+        {
+            var truth = new List<IReadOnlyList<RankedId>>(queries.Length);
+            var exactLatencies = new List<double>(queries.Length);
+            for (var i = 0; i < queries.Length; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                truth.Add(await exact.RankAsync(queries[i], Filter(filtered, i), Limit, CancellationToken.None));
+                exactLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            exactLatencies.Sort();
+            var label = filtered ? "keyword + project filter" : "keyword";
+            Console.WriteLine($"{label}, exact BM25: p50 {Percentile(exactLatencies, 0.5):F1} ms, p95 {Percentile(exactLatencies, 0.95):F1} ms");
+            foreach (var setting in settings)
+            {
+                var approximate = new Bm25Ranking(dataSource, approximation: setting);
+                var latencies = new List<double>(queries.Length);
+                double overlap = 0, scoreShare = 0;
+                for (var i = 0; i < queries.Length; i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var returned = await approximate.RankAsync(queries[i], Filter(filtered, i), Limit, CancellationToken.None);
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var ids = returned.Select(r => r.Id).ToHashSet();
+                    var best = truth[i].Sum(r => r.Score);
+                    overlap += truth[i].Count == 0 ? 1 : (double)truth[i].Count(r => ids.Contains(r.Id)) / truth[i].Count;
+                    scoreShare += best <= 0 ? 1 : Math.Min(1, returned.Sum(r => r.Score) / best);
+                }
+                latencies.Sort();
+                Console.WriteLine(
+                    $"{label}, candidates from {setting.CandidatePostings:N0} postings, best {setting.RescoredCandidates} rescored: p50 {Percentile(latencies, 0.5):F1} ms, " +
+                    $"p95 {Percentile(latencies, 0.95):F1} ms; same ids as exact top 10 {overlap / queries.Length:F3}, " +
+                    $"share of exact top-10 score {scoreShare / queries.Length:F3}");
+            }
+        }
     }
 
     private static async Task<List<(Guid Id, double Distance)>> ExactAsync(NpgsqlDataSource dataSource, float[] vector, SearchFilter filter)

@@ -54,6 +54,54 @@ public class Bm25RankingTests
         Assert.That(probed.Select(r => r.Id), Is.EqualTo(full.Select(r => r.Id)));
     }
 
+    [TestCase("why does the replica deadlock under retry with backoff", null, 10, 40L)]
+    [TestCase("cache index deadlock shard query latency", null, 100, 30L)]
+    [TestCase("cache index deadlock shard query latency", null, 100, 80L)]
+    [TestCase("timeout latency queue worker session", "odd", 60, 20L)]
+    [TestCase("timeout latency queue worker session", "odd", 60, 80L)]
+    public async Task Approximate_ranking_is_exact_bm25_over_the_rarest_terms_candidates(string query, string? project, int limit, long candidatePostings)
+    {
+        // Every candidate rescored: the result is exact BM25 over the documents that contain one of the
+        // terms taken rarest-first within the budget, which leaves the commonest terms out.
+        var approximation = new Bm25Approximation(candidatePostings, RescoredCandidates: 10_000);
+        var expected = await ReferenceAsync(query, project, limit, candidatePostings);
+        var all = await ReferenceAsync(query, project, limit);
+        Assume.That(expected.Select(r => r.Id), Is.Not.EqualTo(all.Select(r => r.Id)), "the budget must leave some documents out");
+
+        var approximate = await new Bm25Ranking(_db.DataSource, approximation: approximation).RankAsync(query, new SearchFilter(project), limit, CancellationToken.None);
+
+        Assert.That(approximate.Select(r => r.Id), Is.EqualTo(expected.Select(r => r.Id)));
+        Assert.That(approximate.Select(r => r.Score), Is.EqualTo(expected.Select(r => r.Score)).Within(1e-9));
+    }
+
+    [Test]
+    public async Task Approximate_ranking_returns_exact_scores_and_keeps_what_a_rare_term_decides()
+    {
+        var store = _db.Get<ReflectionStore>();
+        var rare = (await store.StoreAsync(
+            [ReflectionStoreTests.Reflection("the kubernetes replica lost its cache index", "rare")], null, CancellationToken.None))[0];
+        const string query = "kubernetes cache index query latency session";
+        var exhaustive = (await ReferenceAsync(query, null, 1_000)).ToDictionary(r => r.Id, r => r.Score);
+
+        // A budget of one posting: only the rarest term (kubernetes, in one document) selects candidates,
+        // and only three of them are rescored.
+        var approximate = await new Bm25Ranking(_db.DataSource, approximation: new Bm25Approximation(1, RescoredCandidates: 3))
+            .RankAsync(query, SearchFilter.None, 10, CancellationToken.None);
+        var exact = await new Bm25Ranking(_db.DataSource).RankAsync(query, SearchFilter.None, 10, CancellationToken.None);
+
+        Assert.That(exact[0].Id, Is.EqualTo(rare.Id), "the rare term decides the exact ranking");
+        Assert.That(approximate.Select(r => r.Id), Is.EqualTo(new[] { rare.Id }));
+        Assert.That(approximate[0].Score, Is.EqualTo(exhaustive[rare.Id]).Within(1e-9), "the full BM25 score, not the rare term's part");
+
+        // Off (budget 0) and a budget covering every posting are both exact.
+        foreach (var setting in new[] { new Bm25Approximation(0, 3), new Bm25Approximation(long.MaxValue, 3) })
+        {
+            var ranked = await new Bm25Ranking(_db.DataSource, candidateBudget: 20, approximation: setting).RankAsync(query, SearchFilter.None, 10, CancellationToken.None);
+            Assert.That(ranked.Select(r => r.Id), Is.EqualTo(exact.Select(r => r.Id)), setting.ToString());
+        }
+        await store.DeleteAsync(rare.Id, CancellationToken.None);
+    }
+
     [Test]
     public async Task Term_bounds_cover_every_posting()
     {
@@ -87,8 +135,12 @@ public class Bm25RankingTests
         Assert.That(checkedPostings, Is.GreaterThan(600));
     }
 
-    /// <summary>BM25 over every row, computed here from the stored term counts.</summary>
-    private async Task<List<RankedId>> ReferenceAsync(string query, string? project, int limit)
+    /// <summary>
+    /// BM25 over every row, computed here from the stored term counts; with <paramref name="candidatePostings"/>,
+    /// only over the rows containing one of the terms taken in ascending document frequency while their
+    /// postings fit it (at least the rarest).
+    /// </summary>
+    private async Task<List<RankedId>> ReferenceAsync(string query, string? project, int limit, long? candidatePostings = null)
     {
         var docs = new List<(Guid Id, Dictionary<string, int> Tf, int Length, string? Project)>();
         await using (var command = _db.DataSource.CreateCommand("SELECT id, term_counts::text, doc_length, project FROM reflections"))
@@ -117,8 +169,24 @@ public class Bm25RankingTests
             var df = docs.Count(d => d.Tf.ContainsKey(t));
             return Math.Log(1 + (n - df + 0.5) / (df + 0.5));
         });
+        var selecting = terms.ToHashSet();
+        if (candidatePostings is { } budget)
+        {
+            selecting.Clear();
+            long postings = 0;
+            foreach (var (term, df) in terms.Select(t => (t, docs.Count(d => d.Tf.ContainsKey(t)))).Where(t => t.Item2 > 0).OrderBy(t => t.Item2))
+            {
+                if (selecting.Count > 0 && postings + df > budget)
+                {
+                    break;
+                }
+                selecting.Add(term);
+                postings += df;
+            }
+        }
         return docs
             .Where(d => project is null || d.Project == project)
+            .Where(d => d.Tf.Keys.Any(selecting.Contains))
             .Select(d => new RankedId(d.Id, terms.Where(d.Tf.ContainsKey).Sum(t =>
                 idf[t] * d.Tf[t] * (Bm25Ranking.K1 + 1) / (d.Tf[t] + Bm25Ranking.K1 * (1 - Bm25Ranking.B + Bm25Ranking.B * d.Length / avgdl)))))
             .Where(r => r.Score > 0)

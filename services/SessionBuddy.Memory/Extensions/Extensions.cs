@@ -1,4 +1,5 @@
 using MassTransit;
+using Npgsql;
 using Microsoft.Extensions.AI;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
@@ -50,6 +51,11 @@ public static class Extensions
             throw new InvalidOperationException(
                 $"Memory:HnswM must be 2-100 and Memory:HnswEfConstruction 2 × HnswM to 1000, got {options.HnswM} and {options.HnswEfConstruction}.");
         }
+        if (options.KeywordCandidatePostings < 0 || options.KeywordRescoredCandidates < 1)
+        {
+            throw new InvalidOperationException(
+                $"Memory:KeywordCandidatePostings must be 0 (exact) or more and Memory:KeywordRescoredCandidates at least 1, got {options.KeywordCandidatePostings} and {options.KeywordRescoredCandidates}.");
+        }
         options.EmbeddingDimensions = dimensions;
         options.SemanticWeight ??= ollama is null ? 0.0 : 1.0;
         services.AddSingleton(options);
@@ -69,7 +75,9 @@ public static class Extensions
 
         services.AddTransient<ReflectionEmbedder>();
         services.AddSingleton<ReflectionStore>();
-        services.AddSingleton<Bm25Ranking>();
+        services.AddSingleton(sp => new Bm25Ranking(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            approximation: new Bm25Approximation(options.KeywordCandidatePostings, options.KeywordRescoredCandidates)));
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
         services.AddMemories(configuration);

@@ -11,7 +11,10 @@ namespace SessionBuddy.Memory.Search;
 /// the <c>english</c> configuration (Snowball stemming, stop-words) on both sides.
 /// </summary>
 /// <remarks>
-/// Exact, with MaxScore pruning. Scoring reads postings index-only; the work is how many it reads. First a floor under the k-th score is found: the candidates of the rarest terms
+/// Exact unless a <see cref="Bm25Approximation"/> is given and the query's terms have more postings than its
+/// budget: then candidates come from the rarest terms only and the best of them are ranked by full BM25
+/// (see there; the Memory service turns it on for large stores, Memory:KeywordCandidatePostings). The exact
+/// path uses MaxScore pruning. Scoring reads postings index-only; the work is how many it reads. First a floor under the k-th score is found: the candidates of the rarest terms
 /// (postings within the candidate budget), the best k of them fully scored. Then the commonest terms whose
 /// upper bounds (a term's contribution at its largest count in its shortest document) add up to less
 /// than the floor are left out of candidate selection: a document matching only those cannot reach the top
@@ -28,7 +31,10 @@ namespace SessionBuddy.Memory.Search;
 /// per-candidate probes (measured at ~30-60 us each under load), which cost more than the postings saved.
 /// </remarks>
 public sealed class Bm25Ranking(
-    NpgsqlDataSource dataSource, long candidateBudget = Bm25Ranking.DefaultCandidateBudget, long probeCost = Bm25Ranking.DefaultProbeCost)
+    NpgsqlDataSource dataSource,
+    long candidateBudget = Bm25Ranking.DefaultCandidateBudget,
+    long probeCost = Bm25Ranking.DefaultProbeCost,
+    Bm25Approximation? approximation = null)
 {
     public const double K1 = 0.9;
     public const double B = 0.4;
@@ -149,6 +155,26 @@ public sealed class Bm25Ranking(
         SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
         """;
 
+    // Approximate: the rarest terms' candidates, the best @pool of them by partial score fully scored.
+    private const string RescoreTailSql =
+        $"""
+        pool AS (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @pool)
+        SELECT c.id, c.partial + {RestScore} AS score FROM pool c
+        ORDER BY score DESC, id
+        LIMIT @limit
+        """;
+
+    private const string RescoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + RescoreTailSql;
+
+    private const string RescoreRowsSql =
+        CandidatesSql +
+        $"""
+        filtered AS MATERIALIZED (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        ),
+
+        """ + RescoreTailSql;
+
     private const string ScoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + ScoreTailSql;
 
     private const string ScoreRowsSql =
@@ -180,6 +206,10 @@ public sealed class Bm25Ranking(
             .ToList();
 
         var allPostings = weighted.Sum(t => t.Df);
+        if (approximation is { Enabled: true } a && allPostings > a.CandidatePostings)
+        {
+            return await RescoreAsync(connection, weighted, a, averageLength, filter, limit, cancellationToken);
+        }
         if (allPostings <= candidateBudget)
         {
             return await ScoreAsync(connection, weighted, weighted.Count, 0, averageLength, filter, limit, cancellationToken);
@@ -288,6 +318,46 @@ public sealed class Bm25Ranking(
         return ranked;
     }
 
+    /// <summary>
+    /// The approximate path (<see cref="Bm25Approximation"/>): candidates from the rarest terms, taken in
+    /// ascending document frequency while their postings fit the budget (always at least the rarest term);
+    /// the best of them by that partial score are looked up for the remaining terms and ranked by their
+    /// full BM25 score.
+    /// </summary>
+    private static async Task<List<RankedId>> RescoreAsync(
+        NpgsqlConnection connection,
+        IReadOnlyList<WeightedTerm> terms,
+        Bm25Approximation approximation,
+        double averageLength,
+        SearchFilter filter,
+        int limit,
+        CancellationToken cancellationToken)
+    {
+        var selecting = 0;
+        long postings = 0;
+        while (selecting < terms.Count && (selecting == 0 || postings + terms[selecting].Df <= approximation.CandidatePostings))
+        {
+            postings += terms[selecting].Df;
+            selecting++;
+        }
+
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
+        var command = new NpgsqlBatchCommand(filter.NeedsRows ? RescoreRowsSql : RescoreSql);
+        AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
+        command.Parameters.AddWithValue("pool", Math.Max(approximation.RescoredCandidates, approximation.RescoredPerResult * limit));
+        batch.BatchCommands.Add(command);
+
+        var ranked = new List<RankedId>(limit);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
+        }
+        return ranked;
+    }
+
     /// <summary>The k-th best full score among the candidates of the first <paramref name="selecting"/> terms, or null with fewer than k.</summary>
     private static async Task<double?> ReadFloorAsync(
         NpgsqlConnection connection,
@@ -318,4 +388,19 @@ public sealed class Bm25Ranking(
     }
 
     private sealed record WeightedTerm(string Term, long Df, double Idf, double UpperBound);
+}
+
+/// <summary>
+/// Settings of keyword search's stated approximation (Memory:KeywordCandidatePostings and
+/// Memory:KeywordRescoredCandidates). A query whose terms have more postings in all than
+/// <see cref="CandidatePostings"/> takes its candidates only from its rarest terms (ascending document
+/// frequency, while their postings fit that budget), and fully scores the best
+/// max(<see cref="RescoredCandidates"/>, <see cref="RescoredPerResult"/> × limit) of them by their partial
+/// score. What it returns carries exact BM25 scores; what it can miss is a document that matches none of
+/// the rare terms, or too few of them to be among the rescored. Queries within the budget, and every
+/// query with <see cref="CandidatePostings"/> 0, are ranked exactly.
+/// </summary>
+public sealed record Bm25Approximation(long CandidatePostings, int RescoredCandidates, int RescoredPerResult = 2)
+{
+    public bool Enabled => CandidatePostings > 0;
 }
