@@ -93,6 +93,13 @@ public class Bm25RankingTests
         Assert.That(approximate.Select(r => r.Id), Is.EqualTo(new[] { rare.Id }));
         Assert.That(approximate[0].Score, Is.EqualTo(exhaustive[rare.Id]).Within(1e-9), "the full BM25 score, not the rare term's part");
 
+        // Filters on the reflection row (not on the postings) apply to the candidates.
+        var ranking = new Bm25Ranking(_db.DataSource, approximation: new Bm25Approximation(1, RescoredCandidates: 3));
+        var recent = await ranking.RankAsync(query, new SearchFilter(Since: DateTimeOffset.UtcNow.AddHours(-1)), 10, CancellationToken.None);
+        var future = await ranking.RankAsync(query, new SearchFilter(Since: DateTimeOffset.UtcNow.AddHours(1)), 10, CancellationToken.None);
+        Assert.That(recent.Select(r => r.Id), Is.EqualTo(new[] { rare.Id }));
+        Assert.That(future, Is.Empty);
+
         // Off (budget 0) and a budget covering every posting are both exact.
         foreach (var setting in new[] { new Bm25Approximation(0, 3), new Bm25Approximation(long.MaxValue, 3) })
         {

@@ -1,6 +1,6 @@
 using MassTransit;
-using Npgsql;
 using Microsoft.Extensions.AI;
+using Npgsql;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.KnowledgeGraph;
