@@ -60,10 +60,10 @@ public sealed class MemoryOptions
     /// while their postings fit this budget, and ranks the best <see cref="KeywordRescoredCandidates"/> of
     /// them (at least 2 × the limit) by their full BM25 score; see <c>Bm25Approximation</c>. The scores
     /// returned are exact; a document matching only the query's common terms is not found. On 100,000
-    /// reflections (200 SciFact claims, ~16 terms and ~50,000 postings each) 10,000 gave keyword p95 21-24 ms
-    /// against 125-137 ms exact, with 0.94 of the exact top 10 returned (0.995 of their summed score; with a
-    /// project filter 0.91 and 0.992, p95 11 against 40 ms); 8,000 gave 18 ms and 0.92, 15,000 32 ms and
-    /// 0.97. SciFact (5,183 documents) kept nDCG@10 0.689. 0 always ranks exactly.
+    /// reflections (200 SciFact claims, ~16 terms and ~50,000 postings each) 10,000 gave keyword p95 21-34 ms
+    /// against 125-164 ms exact, with 0.94 of the exact top 10 returned (0.995 of their summed score; with a
+    /// project filter 0.91 and 0.992, p95 11-13 against 40-46 ms); 8,000 gave 18-25 ms and 0.92, 15,000
+    /// 32 ms and 0.97. SciFact (5,183 documents) kept nDCG@10 0.689. 0 always ranks exactly.
     /// </summary>
     public long KeywordCandidatePostings { get; set; } = 10_000;
 
