@@ -292,10 +292,6 @@ public sealed class Bm25Ranking(
         int limit,
         CancellationToken cancellationToken)
     {
-        // One batch is one implicit transaction, so the transaction-local setting applies to the query:
-        // aggregating tens of thousands of candidates stays in memory instead of spilling to disk.
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
         var command = new NpgsqlBatchCommand(
             (selecting == terms.Count, filter.NeedsRows) switch
             {
@@ -306,6 +302,17 @@ public sealed class Bm25Ranking(
             });
         AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
         command.Parameters.AddWithValue("rest_bound", restBound);
+        return await ReadRankedAsync(connection, command, limit, cancellationToken);
+    }
+
+    /// <summary>Runs a ranking query with room to aggregate in memory and reads its (id, score) rows.</summary>
+    private static async Task<List<RankedId>> ReadRankedAsync(
+        NpgsqlConnection connection, NpgsqlBatchCommand command, int limit, CancellationToken cancellationToken)
+    {
+        // One batch is one implicit transaction, so the transaction-local setting applies to the query:
+        // aggregating tens of thousands of candidates stays in memory instead of spilling to disk.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
         batch.BatchCommands.Add(command);
 
         var ranked = new List<RankedId>(limit);
@@ -341,21 +348,10 @@ public sealed class Bm25Ranking(
             selecting++;
         }
 
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
         var command = new NpgsqlBatchCommand(filter.NeedsRows ? RescoreRowsSql : RescoreSql);
         AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
         command.Parameters.AddWithValue("pool", Math.Max(approximation.RescoredCandidates, approximation.RescoredPerResult * limit));
-        batch.BatchCommands.Add(command);
-
-        var ranked = new List<RankedId>(limit);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
-        }
-        return ranked;
+        return await ReadRankedAsync(connection, command, limit, cancellationToken);
     }
 
     /// <summary>The k-th best full score among the candidates of the first <paramref name="selecting"/> terms, or null with fewer than k.</summary>
