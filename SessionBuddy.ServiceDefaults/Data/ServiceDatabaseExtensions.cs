@@ -10,6 +10,13 @@ namespace SessionBuddy.ServiceDefaults.Data;
 public static class ServiceDatabaseExtensions
 {
     /// <summary>
+    /// Statements a service runs again and again are prepared once per connection instead of parsed and
+    /// planned on every call (Npgsql's <c>Max Auto Prepare</c>), unless the connection string says otherwise.
+    /// PostgreSQL may then run them with a generic plan, in which parameters are not constants.
+    /// </summary>
+    public const int MaxAutoPrepare = 64;
+
+    /// <summary>
     /// Registers the service's PostgreSQL database (connection string <c>ConnectionStrings:{connectionName}</c>),
     /// its readiness check, the migrations embedded in <paramref name="migrationsAssembly"/> (applied at
     /// start-up, before the bus starts), and the transactional outbox that dispatches its integration events.
@@ -26,11 +33,9 @@ public static class ServiceDatabaseExtensions
         builder.Services.AddSingleton(_ =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
-            // Statements a service runs again and again are prepared once per connection instead of
-            // parsed and planned on every call, unless the connection string says otherwise.
             if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             {
-                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPrepare;
             }
             return dataSource.Build();
         });

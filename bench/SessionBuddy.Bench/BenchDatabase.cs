@@ -70,7 +70,13 @@ public sealed partial class BenchDatabase : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
-        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 50 }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(server)
+        {
+            Database = name,
+            MaxPoolSize = 50,
+            // Prepared like the service's statements (and so, after a few runs, possibly on generic plans).
+            MaxAutoPrepare = ServiceDatabaseExtensions.MaxAutoPrepare,
+        }.ConnectionString;
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddConsole())
             .AddSingleton(new NpgsqlDataSourceBuilder(connectionString).Build())

@@ -190,7 +190,7 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
             .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).Where(v => v > 0).ToArray();
         if (values.Length == 0)
         {
-            Console.WriteLine("keyword search is exact (Memory:KeywordCandidatePostings 0); --keyword-budget N compares an approximation");
+            Console.WriteLine("no keyword approximation to compare (budget 0 = exact BM25); --keyword-budget N compares one");
             return;
         }
 
