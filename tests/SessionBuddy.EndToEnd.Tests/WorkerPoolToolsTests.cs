@@ -145,6 +145,57 @@ public sealed class WorkerPoolToolsTests
     }
 
     [Test]
+    public async Task SeedShapedTasksRunWithTheirOwnTimeoutWorkerTypeAndMetadata()
+    {
+        await using var tools = await ToolClient.ConnectAsync(Suite.App.McpUri);
+        var poolId = NewPoolId();
+        // Seed 000: "Pool max 3 workers, requested 4".
+        var tooMany = await tools.CallErrorAsync("pool_create", new { worker_types = new[] { "shell", "shell", "shell", "shell" }, pool_id = poolId });
+        Assert.That(tooMany, Does.StartWith("worker_types:").And.Contain("at most 3").And.Contain("4"));
+        Assert.That(await tools.CallErrorAsync("pool_create", new { worker_types = new[] { "shell", "shell" }, pool_id = poolId, max_workers = 1 }),
+            Does.StartWith("worker_types:"));
+        Assert.That(await CountRowsAsync("SELECT count(*) FROM pools WHERE id = @a", poolId), Is.Zero);
+
+        await tools.CallOkAsync("pool_create", new { worker_types = new[] { "shell" }, pool_id = poolId, max_workers = 2 });
+        var batch = await tools.CallOkAsync("pool_execute", new
+        {
+            pool_id = poolId,
+            tasks = new object[]
+            {
+                new { command = "echo hi" },
+                new { prompt = "echo there", timeout_seconds = 40, worker_type = "shell", metadata = new { ticket = "T-1" }, repo = "mahavishnu" },
+                "echo plain",
+            },
+            wait = true,
+            timeout_seconds = 60,
+        });
+        var results = batch.GetProperty("tasks").EnumerateArray().ToList();
+        Assert.That(results.Select(r => r.GetProperty("status").GetString()), Is.EqualTo(new[] { "completed", "completed", "completed" }));
+        Assert.That(results.Select(r => r.GetProperty("output").GetString()), Is.EqualTo(new[] { "hi", "there", "plain" }));
+        Assert.That(results.Select(r => r.GetProperty("timeout_seconds").GetInt32()), Is.EqualTo(new[] { 60, 40, 60 }));
+        var metadata = results[1].GetProperty("metadata");
+        Assert.That(metadata.GetProperty("ticket").GetString(), Is.EqualTo("T-1"));
+        Assert.That(metadata.GetProperty("repo").GetString(), Is.EqualTo("mahavishnu"), "other keys of a task object are kept as metadata");
+        Assert.That(metadata.GetProperty("requested_worker_type").GetString(), Is.EqualTo("shell"));
+        Assert.That(metadata.GetProperty("attempt").GetInt32(), Is.EqualTo(1));
+
+        // Wrongly shaped or contradictory task objects are refused before anything is stored.
+        var before = await CountRowsAsync("SELECT count(*) FROM tasks WHERE pool_id = @a", poolId);
+        Assert.That(await tools.CallErrorAsync("pool_execute", new { pool_id = poolId, tasks = new object[] { new { prompt = "a", command = "b" } } }),
+            Does.StartWith("tasks:").And.Contain("prompt or command"));
+        Assert.That(await tools.CallErrorAsync("pool_execute", new { pool_id = poolId, tasks = new object[] { new { timeout_seconds = 40 } } }),
+            Does.StartWith("tasks: expected"));
+        Assert.That(await tools.CallErrorAsync("pool_execute", new { pool_id = poolId, tasks = new object[] { new { command = "true", worker_type = "terminal-claude" } } }),
+            Does.StartWith("tasks:").And.Contain("terminal-claude"));
+        Assert.That(await tools.CallErrorAsync("pool_execute", new { pool_id = poolId, tasks = "echo hi" }), Does.StartWith("tasks: expected an array"));
+        Assert.That(await CountRowsAsync("SELECT count(*) FROM tasks WHERE pool_id = @a", poolId), Is.EqualTo(before));
+
+        var routed = await tools.CallOkAsync("pool_route_execute", new { tasks = new object[] { new { command = "echo routed", worker_type = "shell" } }, wait = true, timeout_seconds = 60 });
+        Assert.That(routed.GetProperty("tasks")[0].GetProperty("output").GetString(), Is.EqualTo("routed"));
+        await tools.CallOkAsync("pool_shutdown", new { pool_id = poolId, push_to_akosha = false });
+    }
+
+    [Test]
     public async Task SingleWorkersExecuteWithProgressAndCanBeCancelled()
     {
         await using var tools = await ToolClient.ConnectAsync(Suite.App.McpUri);

@@ -17,6 +17,15 @@ internal static class RawMcp
     {
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body, Encoding.UTF8) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (protocolVersion == StatelessVersion && TryParse(body) is { } message && message["method"] is JsonValue method)
+        {
+            // 2026-07-28 requests name their method (and tool) in headers as well as in the body.
+            request.Headers.Add("Mcp-Method", method.GetValue<string>());
+            if (message["params"]?["name"] is JsonValue name)
+            {
+                request.Headers.Add("Mcp-Name", name.GetValue<string>());
+            }
+        }
         return WithHeaders(request, sessionId, protocolVersion, accept);
     }
 
@@ -55,6 +64,18 @@ internal static class RawMcp
                 ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject(),
             },
         });
+
+    private static JsonObject? TryParse(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string Request(int id, string method, JsonObject parameters) =>
         new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString();

@@ -74,7 +74,8 @@ public sealed class SessionTests
         await using var host = await McpTestHost.StartAsync(new() { ["Mcp:SessionIdleTimeout"] = "00:00:01" });
         var sessionId = await InitializeAsync(host, RawMcp.SessionVersion);
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // The SDK sweeps idle sessions every 5 s; a request in between would count as activity.
+        await Task.Delay(TimeSpan.FromSeconds(11));
 
         using var after = await _http.SendAsync(RawMcp.Post(host.Endpoint, RawMcp.ToolsList(2), sessionId, RawMcp.SessionVersion));
         Assert.That((int)after.StatusCode, Is.EqualTo(404));

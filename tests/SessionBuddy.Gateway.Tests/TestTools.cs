@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Mcp;
 
@@ -59,11 +60,13 @@ public sealed class TestTools(ToolProbe probe)
     }
 
     [McpServerTool(Name = "progress", UseStructuredContent = true), System.ComponentModel.Description("Reports progress.")]
-    public async Task<ProgressResult> Progress(int steps, IProgress<ProgressNotificationValue> progress, CancellationToken cancellationToken)
+    public async Task<ProgressResult> Progress(int steps, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
+        // As the gateway's tools do: each notification is sent before the tool goes on, so none trails the result.
+        var progress = new SessionBuddy.Gateway.Progress.CallerProgress(request);
         for (var step = 1; step <= steps; step++)
         {
-            progress.Report(new ProgressNotificationValue { Progress = step, Total = steps, Message = $"step {step}" });
+            await progress.ReportAsync(new ProgressNotificationValue { Progress = step, Total = steps, Message = $"step {step}" }, cancellationToken);
             await Task.Delay(20, cancellationToken);
         }
 

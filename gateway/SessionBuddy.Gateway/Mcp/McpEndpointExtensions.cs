@@ -1,47 +1,68 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace SessionBuddy.Gateway.Mcp;
 
 public static class McpEndpointExtensions
 {
     /// <summary>
-    /// Registers the MCP server: its tools are the [McpServerTool] methods of the given
-    /// [McpServerToolType] types (instance tools are activated from the request's services per
-    /// call); settings come from configuration section "Mcp".
+    /// Registers the MCP server on the SDK's Streamable HTTP transport: its tools are the [McpServerTool]
+    /// methods of the given [McpServerToolType] types, presented in snake_case with strict-client-safe
+    /// schemas (<see cref="ToolSchemas"/>); arguments are checked against those schemas before a tool runs
+    /// (<see cref="GatewayTool"/>). Settings come from configuration section "Mcp".
     /// </summary>
-    public static IServiceCollection AddMcpEndpoint(this IServiceCollection services, IConfiguration configuration, params Type[] toolTypes)
+    public static IMcpServerBuilder AddMcpEndpoint(this IServiceCollection services, IConfiguration configuration, params Type[] toolTypes)
     {
         services.AddOptions<McpEndpointOptions>()
             .Bind(configuration.GetSection(McpEndpointOptions.SectionName))
             .Validate(o => o.MaxSessions > 0 && o.MaxRequestBodyBytes > 0 && o.SessionIdleTimeout > TimeSpan.Zero,
                 "Mcp: MaxSessions, MaxRequestBodyBytes and SessionIdleTimeout must be positive.")
             .ValidateOnStart();
-        foreach (var type in toolTypes)
+        services.AddSingleton<HostValidation>();
+        services.AddHttpContextAccessor(); // GatewayTool cancels a call whose caller went away
+        services.AddOptions<McpServerOptions>().Configure<IOptions<McpEndpointOptions>>((server, endpoint) =>
+            server.ServerInfo = new Implementation { Name = endpoint.Value.ServerName, Version = ServerVersion(endpoint.Value) });
+        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>((transport, endpoint) =>
         {
-            services.AddSingleton(new McpToolType(type));
+            // Clients of 2026-07-28 and later are served per request (any replica can answer them); clients
+            // using the initialize handshake get a session held in this process (route them by Mcp-Session-Id).
+            transport.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
+#pragma warning disable MCP9006 // the session settings only concern initialize-handshake clients, which we still serve
+            transport.IdleTimeout = endpoint.Value.SessionIdleTimeout;
+            transport.MaxIdleSessionCount = endpoint.Value.MaxSessions;
+#pragma warning restore MCP9006
+        });
+
+        foreach (var type in toolTypes.Distinct())
+        {
+            foreach (var method in ToolMethods(type))
+            {
+                services.AddSingleton(provider => ToolSchemas.CreateTool(type, method, provider));
+            }
         }
 
-        services.TryAddSingleton<McpToolCatalog>();
-        services.TryAddSingleton<HostValidation>();
-        services.TryAddSingleton<StreamableHttpEndpoint>();
-        if (!services.Any(d => d.ServiceType == typeof(McpSessionStore)))
-        {
-            services.AddSingleton<McpSessionStore>();
-            services.AddHostedService(sp => sp.GetRequiredService<McpSessionStore>());
-        }
-
-        return services;
+        return services.AddMcpServer().WithHttpTransport();
     }
 
-    /// <summary>Maps the Streamable HTTP endpoint (POST, GET, DELETE) at <paramref name="pattern"/>.</summary>
-    public static IEndpointConventionBuilder MapMcpEndpoint(this IEndpointRouteBuilder endpoints, string pattern = "/mcp")
+    /// <summary>Maps the Streamable HTTP endpoint (POST, GET, DELETE) at <paramref name="pattern"/> behind <see cref="McpRequestGuard"/>.</summary>
+    public static IEndpointConventionBuilder MapMcpEndpoint(this WebApplication app, string pattern = "/mcp")
     {
-        var endpoint = endpoints.ServiceProvider.GetRequiredService<StreamableHttpEndpoint>();
-        var group = endpoints.MapGroup(pattern);
-        group.MapPost("", endpoint.HandlePostAsync);
-        group.MapGet("", endpoint.HandleGetAsync);
-        group.MapDelete("", endpoint.HandleDeleteAsync);
-        return group;
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(pattern), branch => branch.UseMiddleware<McpRequestGuard>());
+        return app.MapMcp(pattern);
     }
+
+    private static IEnumerable<MethodInfo> ToolMethods(Type type) =>
+        type.GetCustomAttribute<McpServerToolTypeAttribute>() is null
+            ? throw new ArgumentException($"{type.Name} is not marked [McpServerToolType].", nameof(type))
+            : type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance)
+                .Where(m => m.GetCustomAttribute<McpServerToolAttribute>() is not null);
+
+    private static string ServerVersion(McpEndpointOptions settings) =>
+        settings.ServerVersion
+        ?? typeof(McpEndpointExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? "0.0.0";
 }

@@ -16,12 +16,16 @@ public sealed class WorkerPoolTools(ServiceRequests requests, TaskCompletionWatc
 {
     private const int DefaultTimeout = 300;
 
+    private const string TasksDescription =
+        "One entry per task: a prompt or command string, or an object {prompt | command, timeout_seconds?, worker_type?, metadata?}; " +
+        "worker_type picks the pool's workers of that type, metadata is returned with the result.";
+
     [McpServerTool(Name = "pool_create", UseStructuredContent = true)]
     [Description("Create a pool of workers (worker types are assigned to its workers in turn). Types: shell, terminal-claude, terminal-qwen, container, and configured ones.")]
     public Task<PoolDetails> PoolCreate(
         [Description("Worker types of the pool's workers, e.g. [\"shell\"].")] string[] workerTypes,
         [Description("Pool id (letters, digits, '-', '_'); generated when omitted.")] string? poolId = null,
-        [Description("Workers in the pool, 1..3 by default (WorkerPool:MaxWorkersPerPool).")] int maxWorkers = 3,
+        [Description("Workers in the pool, 1..3 by default (WorkerPool:MaxWorkersPerPool); at least as many as worker_types.")] int maxWorkers = 3,
         CancellationToken cancellationToken = default) =>
         requests.SendAsync<CreatePool, PoolDetails>(new CreatePool(Guid.NewGuid(), workerTypes ?? [], poolId, maxWorkers), cancellationToken);
 
@@ -41,29 +45,29 @@ public sealed class WorkerPoolTools(ServiceRequests requests, TaskCompletionWatc
     [Description("Run tasks on a pool, each in its own session workspace. With wait=true the call returns the results and reports progress; otherwise it returns the pending tasks at once.")]
     public async Task<TaskBatch> PoolExecute(
         [Description("Pool id.")] string poolId,
-        [Description("Prompts or commands, one task each.")] string[] tasks,
+        [Description(TasksDescription)] PoolTaskArgument[] tasks,
         [Description("Wait for the results (progress is reported while waiting).")] bool wait = false,
-        [Description("Per-task timeout, 30..3600 s.")] int timeoutSeconds = DefaultTimeout,
+        [Description("Timeout of tasks that set none, 30..3600 s.")] int timeoutSeconds = DefaultTimeout,
         RequestContext<CallToolRequestParams>? request = null,
         CancellationToken cancellationToken = default)
     {
         var batch = await requests.SendAsync<ExecuteOnPool, TaskBatch>(
-            new ExecuteOnPool(Guid.NewGuid(), Required(poolId, "pool_id"), tasks ?? [], timeoutSeconds), cancellationToken);
+            new ExecuteOnPool(Guid.NewGuid(), Required(poolId, "pool_id"), PoolTaskArgument.ToTaskSpecs(tasks), timeoutSeconds), cancellationToken);
         return wait ? new TaskBatch(await watch.WaitAsync(batch.Tasks, request is null ? null : new CallerProgress(request), cancellationToken)) : batch;
     }
 
     [McpServerTool(Name = "pool_route_execute", UseStructuredContent = true)]
     [Description("Spread tasks across the active pools with a healthy worker: round_robin or least_loaded.")]
     public async Task<TaskBatch> PoolRouteExecute(
-        [Description("Prompts or commands, one task each.")] string[] tasks,
+        [Description(TasksDescription)] PoolTaskArgument[] tasks,
         [Description("round_robin or least_loaded.")] string strategy = RoutingStrategies.RoundRobin,
         [Description("Wait for the results (progress is reported while waiting).")] bool wait = false,
-        [Description("Per-task timeout, 30..3600 s.")] int timeoutSeconds = DefaultTimeout,
+        [Description("Timeout of tasks that set none, 30..3600 s.")] int timeoutSeconds = DefaultTimeout,
         RequestContext<CallToolRequestParams>? request = null,
         CancellationToken cancellationToken = default)
     {
         var batch = await requests.SendAsync<RouteTasks, TaskBatch>(
-            new RouteTasks(Guid.NewGuid(), tasks ?? [], strategy, timeoutSeconds), cancellationToken);
+            new RouteTasks(Guid.NewGuid(), PoolTaskArgument.ToTaskSpecs(tasks), strategy, timeoutSeconds), cancellationToken);
         return wait ? new TaskBatch(await watch.WaitAsync(batch.Tasks, request is null ? null : new CallerProgress(request), cancellationToken)) : batch;
     }
 

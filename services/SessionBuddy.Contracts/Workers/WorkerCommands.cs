@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace SessionBuddy.Contracts.Workers;
 
 // Writes carry an OperationId chosen by the gateway and reused on retries: a retried pool_create or
@@ -9,10 +11,17 @@ public sealed record ListPools;
 
 public sealed record GetPoolStatus(string PoolId);
 
-/// <summary>Starts the tasks and replies at once with their ids; callers that wait poll <see cref="GetTaskResults"/>.</summary>
-public sealed record ExecuteOnPool(Guid OperationId, string PoolId, IReadOnlyList<string> Tasks, int TimeoutSeconds);
+/// <summary>
+/// One task of pool_execute / pool_route_execute: a prompt or command, with its own timeout (else the
+/// call's), the worker type that must run it (else any worker of the pool) and caller metadata that
+/// travels into the result.
+/// </summary>
+public sealed record TaskSpec(string PromptOrCommand, int? TimeoutSeconds = null, string? WorkerType = null, JsonElement? Metadata = null);
 
-public sealed record RouteTasks(Guid OperationId, IReadOnlyList<string> Tasks, string Strategy, int TimeoutSeconds);
+/// <summary>Starts the tasks and replies at once with their ids; callers that wait poll <see cref="GetTaskResults"/>.</summary>
+public sealed record ExecuteOnPool(Guid OperationId, string PoolId, IReadOnlyList<TaskSpec> Tasks, int TimeoutSeconds);
+
+public sealed record RouteTasks(Guid OperationId, IReadOnlyList<TaskSpec> Tasks, string Strategy, int TimeoutSeconds);
 
 public sealed record ShutdownPool(string PoolId, bool PushToAkosha);
 

@@ -16,7 +16,7 @@ public sealed class CreatePoolConsumer(PoolStore pools, PoolRules rules) : ICons
             return existing;
         }
         var types = rules.WorkerTypeList(request.WorkerTypes);
-        var size = rules.PoolSize(request.MaxWorkers);
+        var size = rules.PoolSize(request.MaxWorkers, types.Count);
         var poolId = PoolRules.PoolId(request.PoolId);
         if (await pools.CountActiveAsync(ct) >= rules.Options.MaxPools)
         {

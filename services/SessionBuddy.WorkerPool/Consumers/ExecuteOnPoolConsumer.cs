@@ -21,10 +21,11 @@ public sealed class ExecuteOnPoolConsumer(PoolStore pools, TaskStore tasks, Pool
         {
             throw RequestRejectedException.InvalidArgument("pool_id", $"pool '{request.PoolId}' is shut down; create a new pool");
         }
-        var texts = rules.Tasks(request.Tasks);
-        var timeout = PoolRules.Timeout(request.TimeoutSeconds);
+        var specs = rules.Tasks(request.Tasks, request.TimeoutSeconds, pool.WorkerTypes);
         var (created, fresh) = await tasks.CreateAsync(
-            request.OperationId, [.. texts.Select(t => new NewTask(pool.PoolId, null, pool.WorkerTypes[0], t, timeout))], instance.Id, ct);
+            request.OperationId,
+            [.. specs.Select(t => new NewTask(pool.PoolId, null, t.WorkerType ?? pool.WorkerTypes[0], t.PromptOrCommand, t.TimeoutSeconds!.Value, t.WorkerType, t.Metadata))],
+            instance.Id, ct);
         if (fresh)
         {
             dispatcher.Start(created, pool.MaxWorkers);

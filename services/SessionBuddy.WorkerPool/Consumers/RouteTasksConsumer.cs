@@ -15,9 +15,7 @@ public sealed class RouteTasksConsumer(PoolStore pools, TaskStore tasks, PoolRul
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        var texts = rules.Tasks(request.Tasks);
         var strategy = PoolRules.Strategy(request.Strategy);
-        var timeout = PoolRules.Timeout(request.TimeoutSeconds);
         var healthy = (await pools.ListAsync(null, ct))
             .Where(p => p.Status == PoolStatuses.Active && p.Workers.Any(w => w.Status is WorkerStatuses.Idle or WorkerStatuses.Busy))
             .ToList();
@@ -25,19 +23,22 @@ public sealed class RouteTasksConsumer(PoolStore pools, TaskStore tasks, PoolRul
         {
             throw RequestRejectedException.InvalidArgument("tasks", "no active pool with a healthy worker; create one with pool_create");
         }
+        var specs = rules.Tasks(request.Tasks, request.TimeoutSeconds, [.. healthy.SelectMany(p => p.WorkerTypes).Distinct()]);
+        // A task that names a worker type goes only to pools that have one.
+        var candidates = specs.Select(t => t.WorkerType is { } type ? healthy.Where(p => p.WorkerTypes.Contains(type)).ToList() : healthy).ToList();
 
-        var assigned = new List<PoolDetails>(texts.Count);
+        var assigned = new List<PoolDetails>(specs.Count);
         if (strategy == RoutingStrategies.RoundRobin)
         {
-            var start = await pools.NextRouteOffsetAsync(texts.Count, ct);
-            assigned.AddRange(texts.Select((_, i) => healthy[(int)((start + i) % healthy.Count)]));
+            var start = await pools.NextRouteOffsetAsync(specs.Count, ct);
+            assigned.AddRange(candidates.Select((choices, i) => choices[(int)((start + i) % choices.Count)]));
         }
         else
         {
             var load = healthy.ToDictionary(p => p.PoolId, p => (double)(p.TasksPending + p.TasksRunning));
-            foreach (var _ in texts)
+            foreach (var choices in candidates)
             {
-                var target = healthy.MinBy(p => load[p.PoolId] / p.MaxWorkers)!;
+                var target = choices.MinBy(p => load[p.PoolId] / p.MaxWorkers)!;
                 load[target.PoolId]++;
                 assigned.Add(target);
             }
@@ -45,7 +46,8 @@ public sealed class RouteTasksConsumer(PoolStore pools, TaskStore tasks, PoolRul
 
         var (created, fresh) = await tasks.CreateAsync(
             request.OperationId,
-            [.. texts.Select((t, i) => new NewTask(assigned[i].PoolId, null, assigned[i].WorkerTypes[0], t, timeout))],
+            [.. specs.Select((t, i) => new NewTask(
+                assigned[i].PoolId, null, t.WorkerType ?? assigned[i].WorkerTypes[0], t.PromptOrCommand, t.TimeoutSeconds!.Value, t.WorkerType, t.Metadata))],
             instance.Id, ct);
         if (fresh)
         {

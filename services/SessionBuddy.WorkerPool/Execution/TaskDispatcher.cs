@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Sessions;
@@ -150,7 +151,7 @@ public sealed partial class TaskDispatcher(
                 await _global.WaitAsync(ct);
                 try
                 {
-                    worker = await PickWorkerAsync(task.PoolId!, tried, ct);
+                    worker = await PickWorkerAsync(task, tried, ct);
                     if (worker is not null)
                     {
                         try
@@ -195,10 +196,16 @@ public sealed partial class TaskDispatcher(
         }
     }
 
-    /// <summary>A healthy worker of the pool that is free here, preferring those the task has not failed on.</summary>
-    private async Task<WorkerDetails?> PickWorkerAsync(string poolId, List<string> tried, CancellationToken ct)
+    /// <summary>
+    /// A healthy worker of the task's pool that is free here (of the worker type the task requested, if
+    /// any), preferring those the task has not failed on.
+    /// </summary>
+    private async Task<WorkerDetails?> PickWorkerAsync(WorkerTaskResult task, List<string> tried, CancellationToken ct)
     {
-        foreach (var candidate in (await HealthyWorkersAsync(poolId, ct)).OrderBy(w => tried.Contains(w.WorkerId)))
+        var requestedType = task.Metadata.ValueKind == JsonValueKind.Object &&
+            task.Metadata.TryGetProperty(NewTask.RequestedWorkerTypeKey, out var type) ? type.GetString() : null;
+        var workers = (await HealthyWorkersAsync(task.PoolId!, ct)).Where(w => requestedType is null || w.WorkerType == requestedType);
+        foreach (var candidate in workers.OrderBy(w => tried.Contains(w.WorkerId)))
         {
             if (_busyWorkers.TryAdd(candidate.WorkerId, 0))
             {
@@ -315,7 +322,7 @@ public sealed partial class TaskDispatcher(
         var succeeded = outcome.Status == WorkerTaskStatuses.Completed;
         var counted = countForWorker && workerId is not null;
         var finish = new TaskFinish(task.TaskId, workerId, outcome.Status, outcome.Output, outcome.Error, outcome.ExitCode, outcome.DurationSeconds,
-            JsonSerializer.Serialize(outcome.Metadata), counted);
+            ResultMetadata(task, outcome), counted);
         var done = new TaskCompletionSource<WorkerTaskResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (Interlocked.CompareExchange(ref _finisherStarted, 1, 0) == 0)
         {
@@ -333,6 +340,21 @@ public sealed partial class TaskDispatcher(
             var status = outcome.Status == WorkerTaskStatuses.Completed ? SessionStatuses.Completed : SessionStatuses.Failed;
             _ = (workspace.StatusUpdate ?? Task.CompletedTask).ContinueWith(_ => workspaces.SetStatusAsync(workspace.SessionId, status), TaskScheduler.Default).Unwrap();
         }
+    }
+
+    /// <summary>The caller's metadata of the task with what the run measured added (the run's keys win).</summary>
+    private static string ResultMetadata(WorkerTaskResult task, ExecutionOutcome outcome)
+    {
+        if (task.Metadata.ValueKind != JsonValueKind.Object || !task.Metadata.EnumerateObject().Any())
+        {
+            return JsonSerializer.Serialize(outcome.Metadata);
+        }
+        var merged = JsonNode.Parse(task.Metadata.GetRawText())!.AsObject();
+        foreach (var (key, value) in JsonSerializer.SerializeToNode(outcome.Metadata)!.AsObject().ToList())
+        {
+            merged[key] = value?.DeepClone();
+        }
+        return merged.ToJsonString();
     }
 
     /// <summary>

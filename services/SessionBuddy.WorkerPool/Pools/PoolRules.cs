@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Workers;
@@ -28,6 +29,22 @@ public sealed partial class PoolRules(IOptions<WorkerPoolOptions> options, Worke
             throw RequestRejectedException.InvalidArgument("worker_types", $"give at least one worker type ({string.Join(", ", types.Names.Order())})");
         }
         return [.. names.Select(n => WorkerType(n, "worker_types"))];
+    }
+
+    /// <summary>A pool has one worker per listed type at least, so the list may not outgrow the pool.</summary>
+    public int PoolSize(int maxWorkers, int workerTypeCount)
+    {
+        if (workerTypeCount > options.Value.MaxWorkersPerPool)
+        {
+            throw RequestRejectedException.InvalidArgument("worker_types",
+                $"a pool holds at most {options.Value.MaxWorkersPerPool} workers (WorkerPool:MaxWorkersPerPool), {workerTypeCount} worker types requested");
+        }
+        if (workerTypeCount > maxWorkers)
+        {
+            throw RequestRejectedException.InvalidArgument("worker_types",
+                $"{workerTypeCount} worker types do not fit a pool of max_workers {maxWorkers}; raise max_workers or list fewer types");
+        }
+        return PoolSize(maxWorkers);
     }
 
     public int PoolSize(int maxWorkers)
@@ -62,7 +79,11 @@ public sealed partial class PoolRules(IOptions<WorkerPoolOptions> options, Worke
         return seconds;
     }
 
-    public IReadOnlyList<string> Tasks(IReadOnlyList<string>? tasks)
+    /// <summary>
+    /// The tasks of one call as rows to insert: each task's own timeout, else the call's; its worker type
+    /// must be one of <paramref name="allowedTypes"/> (the pool's, or those of the pools routed to).
+    /// </summary>
+    public IReadOnlyList<TaskSpec> Tasks(IReadOnlyList<TaskSpec>? tasks, int callTimeout, IReadOnlyCollection<string>? allowedTypes = null)
     {
         if (tasks is null || tasks.Count == 0)
         {
@@ -72,14 +93,30 @@ public sealed partial class PoolRules(IOptions<WorkerPoolOptions> options, Worke
         {
             throw RequestRejectedException.InvalidArgument("tasks", $"at most {options.Value.MaxTasksPerCall} tasks per call, got {tasks.Count}");
         }
+        var checkedTasks = new TaskSpec[tasks.Count];
         for (var i = 0; i < tasks.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(tasks[i]))
+            var task = tasks[i];
+            if (string.IsNullOrWhiteSpace(task?.PromptOrCommand))
             {
                 throw RequestRejectedException.InvalidArgument("tasks", $"task {i} is empty; every task needs a prompt or command");
             }
+            if (task.Metadata is { ValueKind: not JsonValueKind.Object } metadata)
+            {
+                throw RequestRejectedException.InvalidArgument("tasks", $"task {i}: metadata must be a JSON object, got {metadata.ValueKind.ToString().ToLowerInvariant()}");
+            }
+            if (task.WorkerType is { } type)
+            {
+                WorkerType(type, "tasks");
+                if (allowedTypes is not null && !allowedTypes.Contains(type))
+                {
+                    throw RequestRejectedException.InvalidArgument("tasks",
+                        $"task {i} needs worker type '{type}', which the pool does not have; use one of {string.Join(", ", allowedTypes.Order())}");
+                }
+            }
+            checkedTasks[i] = task with { TimeoutSeconds = Timeout(task.TimeoutSeconds ?? callTimeout) };
         }
-        return tasks;
+        return checkedTasks;
     }
 
     public static string PromptOrCommand(string? text) =>

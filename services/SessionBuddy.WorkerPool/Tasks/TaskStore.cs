@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Workers;
@@ -11,7 +12,28 @@ public sealed record TaskFinish(
     Guid TaskId, string? WorkerId, string Status, string? Output, string? Error, int? ExitCode, double DurationSeconds, string MetadataJson, bool CountForWorker);
 
 /// <summary>A task to insert: which worker (or pool) runs what.</summary>
-public sealed record NewTask(string? PoolId, string? WorkerId, string WorkerType, string PromptOrCommand, int TimeoutSeconds);
+/// <summary>
+/// A task to insert. <paramref name="RequiredWorkerType"/> binds a pool task to workers of that type
+/// (recorded in its metadata as requested_worker_type); <paramref name="Metadata"/> is the caller's,
+/// kept in the result.
+/// </summary>
+public sealed record NewTask(
+    string? PoolId, string? WorkerId, string WorkerType, string PromptOrCommand, int TimeoutSeconds,
+    string? RequiredWorkerType = null, JsonElement? Metadata = null)
+{
+    public const string RequestedWorkerTypeKey = "requested_worker_type";
+
+    public string MetadataJson()
+    {
+        if (RequiredWorkerType is null)
+        {
+            return Metadata?.GetRawText() ?? "{}";
+        }
+        var metadata = Metadata is { } given ? JsonNode.Parse(given.GetRawText())!.AsObject() : [];
+        metadata[RequestedWorkerTypeKey] = RequiredWorkerType;
+        return metadata.ToJsonString();
+    }
+}
 
 /// <summary>
 /// Tasks and their results in workerpooldb. A finished task and its <see cref="WorkerTaskCompleted"/>
@@ -36,8 +58,8 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
             var task = tasks[i];
             var command = new NpgsqlBatchCommand(
                 """
-                INSERT INTO tasks (id, operation_id, position, pool_id, worker_id, worker_type, prompt_or_command, timeout_seconds, status, owner_instance, created_at)
-                VALUES (@id, @op, @position, @pool, @worker, @type, @prompt, @timeout, 'pending', @owner, clock_timestamp())
+                INSERT INTO tasks (id, operation_id, position, pool_id, worker_id, worker_type, prompt_or_command, timeout_seconds, status, owner_instance, metadata, created_at)
+                VALUES (@id, @op, @position, @pool, @worker, @type, @prompt, @timeout, 'pending', @owner, @metadata::jsonb, clock_timestamp())
                 ON CONFLICT (operation_id, position) DO NOTHING
                 """);
             command.Parameters.AddWithValue("id", Guid.CreateVersion7());
@@ -49,6 +71,7 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, Outbox outbox)
             command.Parameters.AddWithValue("prompt", task.PromptOrCommand);
             command.Parameters.AddWithValue("timeout", task.TimeoutSeconds);
             command.Parameters.AddWithValue("owner", ownerInstance);
+            command.Parameters.AddWithValue("metadata", task.MetadataJson());
             batch.BatchCommands.Add(command);
         }
         var inserted = await batch.ExecuteNonQueryAsync(ct);
