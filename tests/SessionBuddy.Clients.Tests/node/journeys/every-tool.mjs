@@ -112,7 +112,11 @@ await run(async () => {
         const [prepName, prepArgs] = before;
         await call(prepName, prepArgs(context));
       }
-      const outcome = await call(name, args(context));
+      const built = args(context);
+      const missing = Object.entries(built).filter(([, v]) => v === undefined || (Array.isArray(v) && v.includes(undefined))).map(([k]) => k);
+      const outcome = missing.length > 0
+        ? { name, called: false, problems: [`not called: ${missing.join(', ')} comes from an earlier step that failed`] }
+        : await call(name, built);
       if (outcome.structured && remember) remember(outcome.structured, context);
       results.set(name, outcome);
     }
