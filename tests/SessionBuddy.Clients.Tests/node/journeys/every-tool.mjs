@@ -101,8 +101,8 @@ await run(async () => {
       }
       return { name, called: true, problems, structured: result.structuredContent };
     } catch (error) {
-      // The SDK throws when structuredContent does not match the outputSchema.
-      return { name, called: true, problems: [`TS SDK: ${error.message}`] };
+      // The SDK throws when structuredContent does not match the outputSchema (or the call fails).
+      return { name, called: true, problems: [`TS SDK client: ${error.message}`] };
     }
   };
 
