@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash eng/install-prereqs.sh
+# Node 22 and the MCP clients tests/SessionBuddy.Clients.Tests drives (pinned npm packages).
+bash eng/install-node.sh
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
