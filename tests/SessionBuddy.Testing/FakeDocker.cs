@@ -34,7 +34,7 @@ public sealed class FakeDocker : IDisposable
                 out="$(realpath "${args[@]}")" || exit $?
                 if [[ "$out" == "$root"* ]]; then out="${out#$root}"; fi
                 echo "${out:-/}" ;;
-              stat|cat|mkdir|find) exec "$prog" "${args[@]}" ;;
+              stat|cat|base64|mkdir|find) exec "$prog" "${args[@]}" ;;
               *) echo "OCI runtime exec failed: exec: \"$prog\": executable file not found in \$PATH" >&2; exit 126 ;;
             esac ;;
           cp)

@@ -1,6 +1,8 @@
 using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.Gateway.Messaging;
+using SessionBuddy.Gateway.Prompts;
+using SessionBuddy.Gateway.Resources;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Gateway.Extensions;
@@ -25,7 +27,13 @@ internal static class Extensions
         builder.Services.AddSingleton<ServiceRequests>();
         builder.Services.AddSingleton<SessionBuddy.Gateway.Progress.TaskCompletionWatch>();
         builder.AddServiceBus(serviceName: null, _ => { }, reliableSends: false);
-        builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes);
+        builder.Services.AddSingleton<SessionResources>();
+        builder.Services.AddSingleton<SessionResourceDirectory>();
+        builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes)
+            .WithResources<SessionResources>()
+            .WithPrompts<SessionPrompts>()
+            .WithListResourcesHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().ListAsync(request, ct))
+            .WithCompleteHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().CompleteAsync(request, ct));
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)

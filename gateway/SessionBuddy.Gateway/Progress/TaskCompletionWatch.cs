@@ -22,6 +22,7 @@ public sealed class TaskCompletionWatch(ServiceRequests requests)
         var seen = new Dictionary<Guid, (string Status, long Events)>();
         var interval = TimeSpan.FromMilliseconds(10);
         IReadOnlyList<WorkerTaskResult> current = accepted;
+        var progressValue = new ProgressValue();
         while (true)
         {
             var finished = current.Count(t => WorkerTaskStatuses.Final.Contains(t.Status));
@@ -32,13 +33,13 @@ public sealed class TaskCompletionWatch(ServiceRequests requests)
                     continue;
                 }
                 seen[task.TaskId] = (task.Status, task.ProgressEvents);
-                if (progress is null)
+                if (progress is null || progressValue.Next(finished) is not { } value)
                 {
                     continue;
                 }
                 await progress.ReportAsync(new ProgressNotificationValue
                 {
-                    Progress = finished,
+                    Progress = value,
                     Total = current.Count,
                     Message = $"task {task.TaskId} ({task.WorkerId}) {task.Status}" + (task.Progress is { } line && !WorkerTaskStatuses.Final.Contains(task.Status) ? ": " + line : ""),
                 }, cancellationToken);
@@ -58,6 +59,25 @@ public sealed class TaskCompletionWatch(ServiceRequests requests)
             var latest = (await requests.SendAsync<GetTaskResults, TaskBatch>(new GetTaskResults(unfinished), cancellationToken)).Tasks
                 .ToDictionary(t => t.TaskId);
             current = [.. current.Select(t => latest.GetValueOrDefault(t.TaskId, t))];
+        }
+    }
+
+    /// <summary>
+    /// MCP requires every notification's progress to exceed the previous one: the finished count, plus a
+    /// thousandth for each update in between (at most 999 of them are reported per finished count).
+    /// </summary>
+    private sealed class ProgressValue
+    {
+        private const int MaxUpdates = 999;
+        private int _finished = -1;
+        private int _updates;
+
+        /// <summary>The next value, or null when this finished count has used up its updates.</summary>
+        public float? Next(int finished)
+        {
+            _updates = finished == _finished ? _updates + 1 : 0;
+            _finished = finished;
+            return _updates > MaxUpdates ? null : finished + _updates / 1000f;
         }
     }
 }

@@ -10,6 +10,9 @@ public sealed record CleanupSessions(double OlderThanHours);
 
 public sealed record ReadSessionFile(Guid SessionId, string Path);
 
+/// <summary>A workspace file's bytes, for readers of binary content (MCP resources).</summary>
+public sealed record ReadSessionFileBytes(Guid SessionId, string Path);
+
 public sealed record WriteSessionFile(Guid SessionId, string Path, string Content);
 
 public sealed record EditSessionFile(Guid SessionId, string Path, string Old, string New);

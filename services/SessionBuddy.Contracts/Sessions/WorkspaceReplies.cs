@@ -8,6 +8,8 @@ public sealed record SessionCleanup(double OlderThanHours, IReadOnlyList<Guid> D
 
 public sealed record SessionFileContent(Guid SessionId, string Path, string Content, long Bytes);
 
+public sealed record SessionFileBytes(Guid SessionId, string Path, byte[] Content);
+
 public sealed record SessionFileWritten(Guid SessionId, string Path, long Bytes);
 
 public sealed record SessionFileEntry(string Path, string Type, long Bytes);

@@ -30,7 +30,7 @@ public sealed class ContainerWorkspaceBackend(string name, string container, str
         return new BackendHealth(name, Kind, running, detail);
     }
 
-    public async Task<string> ReadAsync(string path, CancellationToken ct)
+    public async Task<byte[]> ReadAsync(string path, CancellationToken ct)
     {
         var real = await ResolveAsync(path, ct);
         var (type, size) = await StatAsync(real, ct);
@@ -39,8 +39,9 @@ public sealed class ContainerWorkspaceBackend(string name, string container, str
         {
             throw WorkspacePath.Refused($"'{path}' is {size} bytes; file tools read at most {maxFileBytes} (Sessions:MaxFileBytes)");
         }
-        var result = await RunAsync(["exec", container, "cat", "--", real], ct);
-        return result.Output;
+        // base64 carries binary files through the CLI's text output unchanged.
+        var result = await RunAsync(["exec", container, "base64", "--", real], ct);
+        return Convert.FromBase64String(string.Concat(result.Output.Where(c => !char.IsWhiteSpace(c))));
     }
 
     public async Task<long> WriteAsync(string path, string content, CancellationToken ct)

@@ -17,7 +17,8 @@ public interface IWorkspaceBackend
 
     Task<BackendHealth> CheckHealthAsync(CancellationToken ct);
 
-    Task<string> ReadAsync(string path, CancellationToken ct);
+    /// <summary>The file's bytes (at most Sessions:MaxFileBytes).</summary>
+    Task<byte[]> ReadAsync(string path, CancellationToken ct);
 
     Task<long> WriteAsync(string path, string content, CancellationToken ct);
 

@@ -24,7 +24,7 @@ public sealed class LocalWorkspaceBackend(string name, string workspaceDir, long
             healthy ? $"workspace directory {workspaceDir}" : $"workspace directory {workspaceDir} is missing"));
     }
 
-    public async Task<string> ReadAsync(string path, CancellationToken ct)
+    public async Task<byte[]> ReadAsync(string path, CancellationToken ct)
     {
         var real = Resolve(path);
         RequireRegularFile(path, real, mustExist: true);
@@ -33,7 +33,7 @@ public sealed class LocalWorkspaceBackend(string name, string workspaceDir, long
         {
             throw WorkspacePath.Refused($"'{path}' is {length} bytes; file tools read at most {maxFileBytes} (Sessions:MaxFileBytes)");
         }
-        return await File.ReadAllTextAsync(real, Encoding.UTF8, ct);
+        return await File.ReadAllBytesAsync(real, ct);
     }
 
     public async Task<long> WriteAsync(string path, string content, CancellationToken ct)

@@ -15,8 +15,16 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, WorkspaceBackend
     {
         var relative = WorkspacePath.Normalize(path);
         var (backend, _) = await OpenAsync(sessionId, ct);
-        var content = await backend.ReadAsync(relative, ct);
-        return new SessionFileContent(sessionId, relative, content, System.Text.Encoding.UTF8.GetByteCount(content));
+        var bytes = await backend.ReadAsync(relative, ct);
+        return new SessionFileContent(sessionId, relative, System.Text.Encoding.UTF8.GetString(bytes), bytes.Length);
+    }
+
+    /// <summary>The file as it is on disk, for binary content (MCP resources).</summary>
+    public async Task<SessionFileBytes> ReadBytesAsync(Guid sessionId, string? path, CancellationToken ct)
+    {
+        var relative = WorkspacePath.Normalize(path);
+        var (backend, _) = await OpenAsync(sessionId, ct);
+        return new SessionFileBytes(sessionId, relative, await backend.ReadAsync(relative, ct));
     }
 
     public async Task<SessionFileWritten> WriteAsync(Guid sessionId, string? path, string? content, CancellationToken ct)
@@ -46,7 +54,7 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, WorkspaceBackend
             throw RequestRejectedException.InvalidArgument("new", "is required (may be empty to delete the text)");
         }
         var (backend, workspaceDir) = await OpenAsync(sessionId, ct);
-        var content = await backend.ReadAsync(relative, ct);
+        var content = System.Text.Encoding.UTF8.GetString(await backend.ReadAsync(relative, ct));
         var first = content.IndexOf(old, StringComparison.Ordinal);
         if (first < 0)
         {
