@@ -26,7 +26,10 @@ namespace SessionBuddy.Gateway.Tools;
             "worker_type": { "type": "string" },
             "metadata": { "type": "object" }
           },
-          "anyOf": [ { "required": ["prompt"] }, { "required": ["command"] } ]
+          "anyOf": [
+            { "required": ["prompt"], "properties": { "prompt": { "type": "string" } } },
+            { "required": ["command"], "properties": { "command": { "type": "string" } } }
+          ]
         }
       ]
     }
