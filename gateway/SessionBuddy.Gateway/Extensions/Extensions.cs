@@ -1,6 +1,7 @@
 using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.Gateway.Messaging;
+using SessionBuddy.Gateway.Progress;
 using SessionBuddy.Gateway.Prompts;
 using SessionBuddy.Gateway.Resources;
 using SessionBuddy.ServiceDefaults.Messaging;
@@ -25,8 +26,11 @@ internal static class Extensions
 
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         builder.Services.AddSingleton<ServiceRequests>();
-        builder.Services.AddSingleton<SessionBuddy.Gateway.Progress.TaskCompletionWatch>();
-        builder.AddServiceBus(serviceName: null, _ => { }, reliableSends: false);
+        builder.Services.AddSingleton<TaskCompletionWatch>();
+        builder.Services.AddSingleton<TaskEventHub>();
+        // Every gateway process hears every task event, on a queue of its own that goes away with it.
+        builder.AddServiceBus(serviceName: null, bus => bus.AddConsumer<TaskEventsConsumer>()
+            .Endpoint(e => { e.Temporary = true; e.InstanceId = Guid.NewGuid().ToString("N")[..12]; }), reliableSends: false);
         builder.Services.AddSingleton<SessionResources>();
         builder.Services.AddSingleton<SessionResourceDirectory>();
         builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes)

@@ -21,6 +21,14 @@ public sealed record WorkerTaskCompleted(
     string? PoolId = null,
     Guid? SessionId = null);
 
+/// <summary>
+/// A task started running or wrote an output line (or stream-json event; <see cref="Sequence"/> counts
+/// them). Published by the WorkerPool service straight to the bus as each line arrives, not through the
+/// outbox: progress is transient, and a lost one is superseded by the next or by the final result
+/// (<see cref="WorkerTaskCompleted"/>). The gateway forwards them to the caller as MCP progress notifications.
+/// </summary>
+public sealed record TaskProgressed(Guid TaskId, string WorkerId, string Status, string? Line, long Sequence, DateTimeOffset Timestamp);
+
 public static class WorkerTaskStatuses
 {
     public const string Pending = "pending";

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
@@ -22,10 +23,10 @@ public sealed partial class TaskDispatcher(
     WorkerTypes types,
     TaskWorkspaces workspaces,
     IOptions<WorkerPoolOptions> options,
+    IBus publisher,
     IHostApplicationLifetime lifetime,
     ILogger<TaskDispatcher> logger)
 {
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan WorkerListTtl = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _global = new(Math.Clamp(options.Value.MaxConcurrentTasks, 1, 100));
@@ -276,7 +277,8 @@ public sealed partial class TaskDispatcher(
         // from the thread pool, so not even the write's synchronous part (renting a connection, sending) delays the spawn.
         var started = Task.Run(() => tasks.StartAsync(task.TaskId, workerId, workerType, workspace.SessionId, attempt, CancellationToken.None), CancellationToken.None);
 
-        var reporter = new ProgressReporter(tasks, task.TaskId);
+        var reporter = new ProgressReporter(tasks, publisher, task.TaskId, workerId);
+        reporter.Started();
         var runStartMs = slot.Elapsed.TotalMilliseconds;
         var outcome = await TaskProcess.RunAsync(
             type, task.PromptOrCommand ?? "", workspace, TimeSpan.FromSeconds(task.TimeoutSeconds), options.Value.MaxOutputChars,
@@ -416,38 +418,60 @@ public sealed partial class TaskDispatcher(
     private static ExecutionOutcome Outcome(string status, string error, Stopwatch queued) =>
         new(status, "", error, null, queued.Elapsed.TotalSeconds, 0, []);
 
-    /// <summary>Stores the latest progress line at most every 250 ms, never two writes at once.</summary>
-    private sealed class ProgressReporter(TaskStore tasks, Guid taskId)
+    /// <summary>
+    /// Pushes a task's progress as it happens: its start, then each output line as a <see cref="TaskProgressed"/>
+    /// event (and the task row's latest line, for worker_task_status). At most one publish is in flight per task;
+    /// lines that arrive meanwhile are folded into the next one, so a chatty task costs one message per round
+    /// trip, not one per line, and nothing waits on a timer.
+    /// </summary>
+    private sealed class ProgressReporter(TaskStore tasks, IBus publisher, Guid taskId, string workerId)
     {
+        private string? _pending;
         private long _events;
-        private long _lastWrite;
-        private int _writing;
+        private int _sending;
+
+        public void Started() => Push(WorkerTaskStatuses.Running, null);
 
         public void Report(string line)
         {
-            var events = Interlocked.Increment(ref _events);
-            var now = Stopwatch.GetTimestamp();
-            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastWrite), now) < ProgressInterval
-                || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            Interlocked.Increment(ref _events);
+            Push(WorkerTaskStatuses.Running, line);
+        }
+
+        private void Push(string status, string? line)
+        {
+            Volatile.Write(ref _pending, line ?? "");
+            if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
             {
-                return;
+                _ = Task.Run(() => SendAsync(status));
             }
-            Interlocked.Exchange(ref _lastWrite, now);
-            _ = Task.Run(async () =>
+        }
+
+        private async Task SendAsync(string status)
+        {
+            while (true)
             {
-                try
+                if (Interlocked.Exchange(ref _pending, null) is { } line)
                 {
-                    await tasks.ReportProgressAsync(taskId, line, events, CancellationToken.None);
+                    var events = Interlocked.Read(ref _events);
+                    var progress = new TaskProgressed(taskId, workerId, status, line.Length == 0 ? null : line, events, DateTimeOffset.UtcNow);
+                    try
+                    {
+                        await Task.WhenAll(
+                            publisher.Publish(progress, context => context.Durable = false),
+                            line.Length == 0 ? Task.CompletedTask : tasks.ReportProgressAsync(taskId, line, events, CancellationToken.None));
+                    }
+                    catch (Exception)
+                    {
+                        // Progress is advisory; the final result is stored and published through the outbox.
+                    }
                 }
-                catch (Exception)
+                Volatile.Write(ref _sending, 0);
+                if (Volatile.Read(ref _pending) is null || Interlocked.CompareExchange(ref _sending, 1, 0) != 0)
                 {
-                    // Progress is advisory; the final result is stored separately.
+                    return;
                 }
-                finally
-                {
-                    Volatile.Write(ref _writing, 0);
-                }
-            });
+            }
         }
     }
 
