@@ -61,6 +61,7 @@ internal sealed class McpToolCatalog
             Capabilities = new ServerCapabilities { Tools = new ToolsCapability { ListChanged = false } },
             ToolCollection = [.. _tools],
         };
+        options.Filters.Request.CallToolFilters.Add(Telemetry.ToolCallTelemetry.Filter);
         options.Filters.Request.CallToolFilters.Add(_arguments.Filter);
         return options;
     }
