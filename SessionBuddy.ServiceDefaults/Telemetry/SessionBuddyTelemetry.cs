@@ -16,7 +16,7 @@ public static class SessionBuddyTelemetry
 
     public const string ToolNameTag = "sessionbuddy.tool.name";
 
-    /// <summary>ok, tool_error (the tool answered with an error the caller can act on) or exception.</summary>
+    /// <summary>ok, tool_error (the caller gets an error it can act on), cancelled, or exception.</summary>
     public const string OutcomeTag = "sessionbuddy.tool.outcome";
 
     public static readonly ActivitySource ActivitySource = new(Name);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using SessionBuddy.ServiceDefaults.Telemetry;
@@ -8,7 +9,7 @@ namespace SessionBuddy.Gateway.Telemetry;
 
 /// <summary>
 /// One span, one count and one duration per MCP tools/call, tagged with the tool name and outcome
-/// (ok, tool_error, exception), on SessionBuddy's own ActivitySource and Meter. The span is the parent
+/// (ok, tool_error, cancelled, exception), on SessionBuddy's own ActivitySource and Meter. The span is the parent
 /// of the bus request, so the service's spans and SQL join the same trace.
 /// </summary>
 public static class ToolCallTelemetry
@@ -33,6 +34,17 @@ public static class ToolCallTelemetry
             outcome = result.IsError == true ? "tool_error" : "ok";
             return result;
         }
+        catch (McpException)
+        {
+            // Argument and protocol errors the SDK turns into an error result for the caller.
+            outcome = "tool_error";
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw;
+        }
         finally
         {
             var tags = new TagList { { SessionBuddyTelemetry.ToolNameTag, tool }, { SessionBuddyTelemetry.OutcomeTag, outcome } };
@@ -41,7 +53,7 @@ public static class ToolCallTelemetry
             if (activity is not null)
             {
                 activity.SetTag(SessionBuddyTelemetry.OutcomeTag, outcome);
-                if (outcome != "ok")
+                if (outcome is "tool_error" or "exception")
                 {
                     activity.SetStatus(ActivityStatusCode.Error, outcome);
                 }
