@@ -38,14 +38,22 @@ public static class SessionBuddyApplication
         var databases = Services.ToDictionary(s => s.Database,
             s => (IResourceBuilder<IResourceWithConnectionString>)postgres.AddLocalDatabase(s.Database, ServicePoolSize));
         var messaging = builder.AddLocalRabbitMq("messaging");
-        // Embeddings from Ollama only when an endpoint is given (ConnectionStrings:ollama); else Memory's built-in embedder.
-        var ollama = builder.Configuration.GetConnectionString("ollama") is { Length: > 0 } ? builder.AddConnectionString("ollama") : null;
-        return new Infrastructure(postgres, databases, messaging, ollama);
+        return new Infrastructure(postgres, databases, messaging, builder.AddOllama());
     }
 
     /// <summary>Publish mode: what a cluster runs, as containers and parameters.</summary>
     public static Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder) =>
-        ContainerInfrastructure.Add(builder, Services.Select(s => s.Database), ServicePoolSize, Services.Count);
+        ContainerInfrastructure.Add(builder, Services.Select(s => s.Database), ServicePoolSize, Services.Count) with { Ollama = builder.AddOllama() };
+
+    /// <summary>
+    /// Embeddings from Ollama only when asked for: an endpoint given as ConnectionStrings:ollama (run or publish
+    /// mode), or in publish mode an Ollama container (SessionBuddy:Ollama=container). Otherwise Memory uses its
+    /// built-in embedder and nothing about Ollama is needed.
+    /// </summary>
+    private static IResourceBuilder<IResourceWithConnectionString>? AddOllama(this IDistributedApplicationBuilder builder) =>
+        builder.Configuration.GetConnectionString("ollama") is { Length: > 0 } ? builder.AddConnectionString("ollama")
+        : builder.ExecutionContext.IsPublishMode && builder.Configuration["SessionBuddy:Ollama"] is "container" ? ContainerInfrastructure.AddOllama(builder)
+        : null;
 
     public static void AddSessionBuddy(this IDistributedApplicationBuilder builder, Infrastructure infrastructure)
     {

@@ -24,19 +24,17 @@ internal static class ContainerInfrastructure
             .WithEnvironment("RABBITMQ_DEFAULT_USER", RabbitMqContainerResource.User)
             .WithEnvironment(context => context.EnvironmentVariables["RABBITMQ_DEFAULT_PASS"] = ((RabbitMqContainerResource)context.Resource).Password);
 
-        IResourceBuilder<IResourceWithConnectionString>? ollama = null;
-        // Optional (SessionBuddy:Ollama=container): an Ollama container for embeddings, else Memory's built-in embedder.
-        if (builder.Configuration["SessionBuddy:Ollama"] is "container")
-        {
-            ollama = builder.AddResource(new OllamaResource("ollama"))
-                .WithImage("ollama/ollama")
-                .WithHttpEndpoint(targetPort: 11434, name: "http")
-                .WithVolume("sessionbuddy-ollama-models", "/root/.ollama");
-        }
         var databaseResources = databases.ToDictionary(d => d,
             d => (IResourceBuilder<IResourceWithConnectionString>)builder.AddResource(new PostgresDatabaseResource(d, postgres.Resource, servicePoolSize)));
-        return new Infrastructure(postgres, databaseResources, messaging, ollama);
+        return new Infrastructure(postgres, databaseResources, messaging, Ollama: null);
     }
+
+    /// <summary>An Ollama container for embeddings; pull the model once in it (docs/deploy.md).</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddOllama(IDistributedApplicationBuilder builder) =>
+        builder.AddResource(new OllamaResource("ollama"))
+            .WithImage("ollama/ollama")
+            .WithHttpEndpoint(targetPort: 11434, name: "http")
+            .WithVolume("sessionbuddy-ollama-models", "/root/.ollama");
 
     // URL-safe, so the value can sit in an amqp:// URI unencoded.
     private static ParameterResource GeneratedSecret(IDistributedApplicationBuilder builder, string name) =>

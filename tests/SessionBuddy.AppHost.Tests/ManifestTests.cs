@@ -26,16 +26,21 @@ public partial class ManifestTests
     public void Committed_manifest_uses_accepted_types_and_every_reference_resolves() =>
         AssertWellFormed(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!);
 
-    [Test]
+    [TestCase("--SessionBuddy:Ollama=container", "container.v0")]
+    [TestCase("--ConnectionStrings:ollama=Endpoint=http://ollama.example:11434;Model=nomic-embed-text", "parameter.v0")]
     [CancelAfter(120_000)]
-    public async Task An_optional_Ollama_container_feeds_Memory_its_embeddings(CancellationToken cancellationToken)
+    public async Task An_Ollama_asked_for_feeds_Memory_its_embeddings(string argument, string ollamaType, CancellationToken cancellationToken)
     {
-        var (manifest, directory) = await PublishAsync("--SessionBuddy:Ollama=container");
+        var (manifest, directory) = await PublishAsync(argument);
         AssertWellFormed(manifest, directory);
         var resources = manifest["resources"]!.AsObject();
-        Assert.That((string?)resources["ollama"]?["type"], Is.EqualTo("container.v0"));
-        Assert.That((string?)resources["ollama"]?["connectionString"], Does.StartWith("Endpoint={ollama.bindings.http.url};Model="));
+        Assert.That((string?)resources["ollama"]?["type"], Is.EqualTo(ollamaType));
+        if (ollamaType == "container.v0")
+        {
+            Assert.That((string?)resources["ollama"]!["connectionString"], Does.StartWith("Endpoint={ollama.bindings.http.url};Model="));
+        }
         Assert.That((string?)resources["memory"]!["env"]!["ConnectionStrings__ollama"], Is.EqualTo("{ollama.connectionString}"));
+        Assert.That(resources.Where(r => r.Key != "memory").Select(r => r.Value!["env"]?["ConnectionStrings__ollama"]), Has.All.Null, "only Memory embeds");
         Assert.That(Parse(CommittedManifest)["resources"]!.AsObject().ContainsKey("ollama"), Is.False, "Ollama is optional: not in the default model");
     }
 
@@ -90,7 +95,10 @@ public partial class ManifestTests
                         break;
                     case "parameter.v0":
                         Assert.That(resource["inputs"]?["value"]?["secret"]?.GetValue<bool>(), Is.True, $"{name}: secret");
-                        Assert.That(resource["inputs"]?["value"]?["default"]?["generate"]?["special"]?.GetValue<bool>(), Is.False, $"{name}: URL-safe");
+                        if (resource["inputs"]?["value"]?["default"]?["generate"] is { } generate)
+                        {
+                            Assert.That(generate["special"]?.GetValue<bool>(), Is.False, $"{name}: URL-safe");
+                        }
                         break;
                 }
             }
