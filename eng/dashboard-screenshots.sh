@@ -50,16 +50,21 @@ curl -s -o /dev/null -X POST "$mcp" "${headers[@]}" "${session_headers[@]}" -d '
 curl -s -X POST "$mcp" "${headers[@]}" "${session_headers[@]}" \
   -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_session","arguments":{"name":"dashboard tour","project":"sessionbuddy"}}}' >/dev/null
 
-# The trace whose SessionBuddy span is that tool call, once the service's spans have arrived too.
+# The trace whose SessionBuddy span is that tool call (the gateway's traces), once the service's spans have arrived too.
+spans='import json, sys
+for rs in json.load(sys.stdin)["data"]["resourceSpans"]:
+    service = next(a["value"].get("stringValue") for a in rs["resource"]["attributes"] if a["key"] == "service.name")
+    for ss in rs["scopeSpans"]:
+        for s in ss["spans"]:
+            tool = next((a["value"].get("stringValue") for a in s.get("attributes", []) if a["key"] == "sessionbuddy.tool.name"), "")
+            print(s["traceId"], service, tool)'
 trace=""
 for _ in $(seq 1 60); do
-  trace="$(curl -s "$dashboard/api/telemetry/traces" | python3 -c '
-import json, sys
-spans = [(s["traceId"], rs, s) for rs in json.load(sys.stdin)["data"]["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
-service = lambda rs: next(a["value"].get("stringValue") for a in rs["resource"]["attributes"] if a["key"] == "service.name")
-tool = [t for t, rs, s in spans if any(a["key"] == "sessionbuddy.tool.name" and a["value"].get("stringValue") == "create_session" for a in s.get("attributes", []))]
-print(next((t for t in tool if any(t2 == t and service(rs) == "sessions" for t2, rs, s in spans)), ""))')"
-  [ -n "$trace" ] && break
+  candidate="$(curl -s "$dashboard/api/telemetry/traces?resource=gateway" | python3 -c "$spans" | awk '$3 == "create_session" {print $1; exit}')"
+  if [ -n "$candidate" ] && curl -s "$dashboard/api/telemetry/traces/$candidate" | python3 -c "$spans" | grep -q " sessions "; then
+    trace="$candidate"
+    break
+  fi
   sleep 1
 done
 [ -n "$trace" ] || { echo "no trace of the tool call reached the dashboard" >&2; exit 1; }

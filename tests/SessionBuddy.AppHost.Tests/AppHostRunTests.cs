@@ -135,11 +135,12 @@ public class AppHostRunTests
         IReadOnlyList<Span> trace = [];
         while (DateTime.UtcNow < deadline)
         {
-            var spans = Spans(await http.GetFromJsonAsync<JsonObject>("/api/telemetry/traces"));
-            var toolSpan = spans.FirstOrDefault(s => s.Tags.GetValueOrDefault("sessionbuddy.tool.name") == tool);
+            // The gateway's traces hold the tool span; the whole trace is read by its id.
+            var toolSpan = Spans(await http.GetFromJsonAsync<JsonObject>("/api/telemetry/traces?resource=gateway"))
+                .FirstOrDefault(s => s.Tags.GetValueOrDefault("sessionbuddy.tool.name") == tool);
             if (toolSpan is not null)
             {
-                trace = [.. spans.Where(s => s.TraceId == toolSpan.TraceId)];
+                trace = Spans(await http.GetFromJsonAsync<JsonObject>($"/api/telemetry/traces/{toolSpan.TraceId}"));
                 if (trace.Any(s => s.Service != "gateway" && s.Scope == "Npgsql"))
                 {
                     return trace;
