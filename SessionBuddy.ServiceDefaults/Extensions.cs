@@ -34,8 +34,6 @@ public static class Extensions
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.UseMiddleware<HttpServerSpanTags>();
-
         // Readiness: every registered check (database, bus, ...).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
         // Liveness: only the process itself, so a slow dependency never gets it restarted.

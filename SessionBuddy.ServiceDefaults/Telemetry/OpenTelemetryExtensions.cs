@@ -1,8 +1,9 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using OpenTelemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -11,81 +12,51 @@ namespace SessionBuddy.ServiceDefaults.Telemetry;
 
 public static class OpenTelemetryExtensions
 {
-    // Built-in sources: the frameworks emit these without instrumentation packages.
-    private static readonly string[] TraceSources =
-    [
-        SessionBuddyTelemetry.Name,
-        "Microsoft.AspNetCore",
-        "System.Net.Http",
-        "Npgsql",
-        "MassTransit",
-        "Experimental.ModelContextProtocol",
-    ];
+    /// <summary>Sources the frameworks emit without an instrumentation package of their own.</summary>
+    private static readonly string[] TraceSources = [SessionBuddyTelemetry.Name, "MassTransit", "Experimental.ModelContextProtocol"];
 
-    private static readonly string[] Meters =
-    [
-        SessionBuddyTelemetry.Name,
-        "Microsoft.AspNetCore.Hosting",
-        "Microsoft.AspNetCore.Server.Kestrel",
-        "Microsoft.AspNetCore.Http.Connections",
-        "System.Net.Http",
-        "System.Runtime",
-        "Npgsql",
-        "MassTransit",
-        "Experimental.ModelContextProtocol",
-    ];
+    private static readonly string[] Meters = [SessionBuddyTelemetry.Name, "MassTransit", "Npgsql", "Experimental.ModelContextProtocol"];
 
+    /// <summary>
+    /// Traces, metrics and logs over OTLP, configured by the standard OTEL_* variables (Aspire sets
+    /// OTEL_EXPORTER_OTLP_ENDPOINT to its dashboard and OTEL_SERVICE_NAME to the resource name).
+    /// Spans and metrics are collected only when an endpoint is set: recorded but never exported, they
+    /// would cost every request CPU for nothing. Logs carry the trace and span id either way.
+    /// </summary>
     public static IHostApplicationBuilder ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
     {
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-        var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-
-        void DescribeService(ResourceBuilder resource) => resource.AddService(
-            serviceName,
-            serviceVersion: typeof(OpenTelemetryExtensions).Assembly.GetName().Version?.ToString(),
-            serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}");
-
-        // Spans, metrics and OpenTelemetry log records are collected only for an OTLP endpoint: recorded
-        // but never exported, they would cost every request CPU (tens of activities, tagged measurements)
-        // for nothing. Without one, logs still go to the console and the SDK is still in the container.
-        if (exportOtlp)
+        builder.Logging.Configure(options =>
+            options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            builder.Logging.AddOpenTelemetry(logging =>
-            {
-                var resource = ResourceBuilder.CreateEmpty();
-                DescribeService(resource);
-                logging.SetResourceBuilder(resource);
-                logging.IncludeFormattedMessage = true;
-                logging.IncludeScopes = true;
-                logging.AddOtlpExporter();
-            });
+            return builder;
         }
 
-        // OpenTelemetry.Extensions.Hosting is not obtainable here, so the SDK is created
-        // directly and owned by the container (disposed, and so flushed, at shutdown).
-        builder.Services.AddSingleton(_ => OpenTelemetrySdk.Create(otel =>
+        builder.Logging.AddOpenTelemetry(logging =>
         {
-            otel.ConfigureResource(DescribeService);
-            if (exportOtlp)
-            {
-                otel.WithTracing(tracing => tracing.AddSource(TraceSources).AddOtlpExporter());
-                otel.WithMetrics(metrics => metrics.AddMeter(Meters).AddOtlpExporter());
-            }
-        }));
-        builder.Services.AddHostedService<TelemetryActivation>();
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName,
+                serviceVersion: typeof(OpenTelemetryExtensions).Assembly.GetName().Version?.ToString(),
+                serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
+            .WithTracing(tracing => tracing
+                .AddSource(TraceSources)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthProbe(context))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
+            .WithMetrics(metrics => metrics
+                .AddMeter(Meters)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation())
+            .UseOtlpExporter();
         return builder;
     }
 
-    /// <summary>Resolves the SDK at start-up so listeners exist before the first request.</summary>
-    private sealed class TelemetryActivation(OpenTelemetrySdk sdk) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            sdk.TracerProvider.ForceFlush(2_000);
-            sdk.MeterProvider.ForceFlush(2_000);
-            return Task.CompletedTask;
-        }
-    }
+    // The AppHost polls /health every few seconds; those spans would bury the real requests.
+    private static bool IsHealthProbe(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive");
 }

@@ -21,7 +21,7 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, once per mode, with every process's OTLP export off and on)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -38,15 +38,70 @@ public sealed class GatewayCommand : IBenchCommand
         var tools = (args.Option("tools") ?? "get_liveness,get_session,add_message").Split(',');
 
         var running = args.Option("mcp") is { } url ? new Uri(url) : null;
-        if (running is null)
+        var telemetryModes = args.Option("telemetry")?.Split(',');
+        var results = new List<LatencyStats>();
+        if (running is not null)
+        {
+            results.AddRange(await MeasureMcpAsync(running, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, ""));
+        }
+        else if (telemetryModes is null)
         {
             Console.WriteLine("starting PostgreSQL, RabbitMQ, the five services and the gateway ...");
+            await using var app = await DistributedAppFixture.CreateAsync();
+            var sessions = new List<string>();
+            results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, "", sessions));
+            results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration, floorWarmup));
+            results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessions[0]), concurrencies, duration, floorWarmup));
         }
-        await using var app = running is null ? await DistributedAppFixture.CreateAsync() : null;
-        var endpoint = running ?? app!.McpUri;
-        var results = new List<LatencyStats>();
+        else
+        {
+            // The same system started once per mode: "on" exports every process's traces, metrics and logs over
+            // OTLP/HTTP to a receiver in this process; "off" has no endpoint, so nothing is recorded.
+            await using var sink = await OtlpSink.StartAsync();
+            Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+            foreach (var mode in telemetryModes)
+            {
+                Console.WriteLine($"starting the system with telemetry export {mode} ...");
+                await using var app = await DistributedAppFixture.CreateAsync(new FixtureOptions { OtlpEndpoint = mode == "on" ? sink.Endpoint.ToString() : null });
+                results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, $" [telemetry {mode}]"));
+            }
+            Console.WriteLine($"OTLP receiver: {sink.Requests} export requests, {sink.Bytes / 1024} KiB");
+        }
 
-        // Through the gateway: one MCP client per caller (the .NET 2.x client's default, stateless flow).
+        Console.WriteLine();
+        Console.WriteLine(LatencyStats.Header);
+        foreach (var row in results)
+        {
+            Console.WriteLine(row);
+        }
+        Console.WriteLine();
+        Console.WriteLine("CPU per call, all processes of the run (bench = the load generator itself):");
+        foreach (var row in results.Where(r => r.Cpu is not null))
+        {
+            Console.WriteLine(row.CpuLine);
+        }
+        if (telemetryModes is ["off", "on"] or ["on", "off"])
+        {
+            Console.WriteLine();
+            Console.WriteLine("telemetry export on vs off:");
+            foreach (var on in results.Where(r => r.Name.EndsWith(" [telemetry on]", StringComparison.Ordinal)))
+            {
+                var off = results.Single(r => r.Concurrency == on.Concurrency && r.Name == on.Name.Replace(" [telemetry on]", " [telemetry off]", StringComparison.Ordinal));
+                Console.WriteLine($"  {on.Name.Replace(" [telemetry on]", "", StringComparison.Ordinal),-32} {on.Concurrency,3} clients: calls/s {Change(on.PerSecond, off.PerSecond)}, p50 {Change(on.P50, off.P50)}, p99 {Change(on.P99, off.P99)}");
+            }
+        }
+        return 0;
+    }
+
+    private static string Change(double on, double off) => $"{(on - off) / off * 100,6:+0.0;-0.0} %";
+
+    /// <summary>Tool calls through the gateway: one MCP client per caller, each writing to its own session.</summary>
+    /// <param name="sessions">Receives the ids of the sessions the callers created.</param>
+    private static async Task<List<LatencyStats>> MeasureMcpAsync(Uri endpoint, string[] tools, int[] concurrencies, TimeSpan duration,
+        TimeSpan warmupAll, TimeSpan maxWarmup, TimeSpan warmup, string label, List<string>? sessions = null)
+    {
+        var results = new List<LatencyStats>();
+        // One MCP client per caller (the .NET 2.x client's default, stateless flow).
         var clients = new List<McpClient>();
         for (var i = 0; i < concurrencies.Max(); i++)
         {
@@ -57,7 +112,7 @@ public sealed class GatewayCommand : IBenchCommand
             })));
         }
         // Each client is an agent writing to its own session (messages of one session are serialised by design).
-        var sessions = new List<string>();
+        sessions ??= [];
         foreach (var client in clients)
         {
             var created = await client.CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "bench" });
@@ -82,17 +137,17 @@ public sealed class GatewayCommand : IBenchCommand
             // The MCP floor: a tool answered inside the gateway, no bus.
             if (tools.Contains("get_liveness"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)", concurrency, duration,
+                results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)" + label, concurrency, duration,
                     (caller, n) => Call("get_liveness", caller, n), warmup: warmup));
             }
             if (tools.Contains("get_session"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp get_session", concurrency, duration,
+                results.Add(await LatencyRun.MeasureAsync("mcp get_session" + label, concurrency, duration,
                     (caller, n) => Call("get_session", caller, n), warmup: warmup));
             }
             if (tools.Contains("add_message"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp add_message", concurrency, duration,
+                results.Add(await LatencyRun.MeasureAsync("mcp add_message" + label, concurrency, duration,
                     (caller, n) => Call("add_message", caller, n), warmup: warmup));
             }
         }
@@ -100,26 +155,7 @@ public sealed class GatewayCommand : IBenchCommand
         {
             await client.DisposeAsync();
         }
-
-        if (app is not null)
-        {
-            results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration, floorWarmup));
-            results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessionId), concurrencies, duration, floorWarmup));
-        }
-
-        Console.WriteLine();
-        Console.WriteLine(LatencyStats.Header);
-        foreach (var row in results)
-        {
-            Console.WriteLine(row);
-        }
-        Console.WriteLine();
-        Console.WriteLine("CPU per call, all processes of the run (bench = the load generator itself):");
-        foreach (var row in results.Where(r => r.Cpu is not null))
-        {
-            Console.WriteLine(row.CpuLine);
-        }
-        return 0;
+        return results;
     }
 
     private static async Task CallAsync(McpClient client, string tool, Dictionary<string, object?> arguments)

@@ -1,10 +1,16 @@
 using System.Diagnostics;
-using SessionBuddy.AppHost.Model;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.AppHost.Tests;
 
-/// <summary>The real AppHost, run as `dotnet SessionBuddy.AppHost.dll ...` exactly as a user would (minus `dotnet run`'s build).</summary>
-internal sealed class AppHostProcess : IDisposable
+/// <summary>
+/// The real AppHost (DCP, dashboard and all), run as <c>dotnet SessionBuddy.AppHost.dll</c> as a user's
+/// <c>dotnet run</c> would, with the launch profile's settings on free ports and a private data folder.
+/// </summary>
+internal sealed partial class AppHostProcess : IDisposable
 {
     /// <summary>Every process the AppHost starts inherits this variable, so the test can find them all.</summary>
     public const string MarkerVariable = "SESSIONBUDDY_TEST_MARKER";
@@ -12,15 +18,18 @@ internal sealed class AppHostProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
 
-    private AppHostProcess(Process process, string marker)
+    private AppHostProcess(Process process, string marker, Uri dashboard)
     {
         _process = process;
         Marker = marker;
+        DashboardUri = dashboard;
     }
 
     public string Marker { get; }
 
     public Process Process => _process;
+
+    public Uri DashboardUri { get; }
 
     public static string AssemblyPath => Path.Combine(BuildMetadata.RepositoryRoot, "SessionBuddy.AppHost", "bin",
         BuildMetadata.Get("SessionBuddy.Configuration"), BuildMetadata.Get("SessionBuddy.TargetFramework"), "SessionBuddy.AppHost.dll");
@@ -32,6 +41,7 @@ internal sealed class AppHostProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(AssemblyPath),
         };
         psi.ArgumentList.Add(AssemblyPath);
         foreach (var arg in args)
@@ -40,13 +50,21 @@ internal sealed class AppHostProcess : IDisposable
         }
         psi.Environment.Remove("ConnectionStrings__ollama");
         var marker = Guid.NewGuid().ToString("N");
+        var dashboard = new Uri($"http://127.0.0.1:{FreePort()}");
+        // What Properties/launchSettings.json gives `dotnet run`, on ports no other run uses.
+        psi.Environment["ASPNETCORE_URLS"] = dashboard.ToString().TrimEnd('/');
+        psi.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort()}";
+        psi.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort()}";
+        psi.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        psi.Environment["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         psi.Environment[MarkerVariable] = marker;
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             psi.Environment[key] = value;
         }
         var process = new Process { StartInfo = psi };
-        var host = new AppHostProcess(process, marker);
+        var host = new AppHostProcess(process, marker, dashboard);
         void OnData(object _, DataReceivedEventArgs e)
         {
             if (e.Data is null)
@@ -85,6 +103,26 @@ internal sealed class AppHostProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits for the line the AppHost prints once every project is healthy, and returns the MCP URL in it.</summary>
+    public async Task<Uri> WaitForMcpUrlAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Select(l => McpLine().Match(l)).FirstOrDefault(m => m.Success) is { } match)
+            {
+                return new Uri(match.Groups[1].Value);
+            }
+            if (_process.HasExited)
+            {
+                Assert.Fail($"AppHost exited with {_process.ExitCode} before printing the MCP URL:{Environment.NewLine}{string.Join(Environment.NewLine, Output.TakeLast(40))}");
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail($"No MCP URL within {timeout.TotalSeconds:0} s:{Environment.NewLine}{string.Join(Environment.NewLine, Output.TakeLast(40))}");
+        return null!;
+    }
+
     /// <summary>Every live process (the AppHost and anything it started) carrying this run's marker.</summary>
     public IReadOnlyList<string> Survivors() => ProcessProbe.WithEnvironmentEntry($"{MarkerVariable}={Marker}");
 
@@ -115,4 +153,14 @@ internal sealed class AppHostProcess : IDisposable
         }
         _process.Dispose();
     }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"MCP endpoint: (http://\S+)")]
+    private static partial Regex McpLine();
 }

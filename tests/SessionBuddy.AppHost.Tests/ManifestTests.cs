@@ -1,31 +1,60 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using SessionBuddy.AppHost.Model;
-using SessionBuddy.AppHost.Publishing;
+using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.AppHost.Tests;
 
+/// <summary>The deployment model the AppHost publishes: what azd and aspirate read.</summary>
 public partial class ManifestTests
 {
     private static readonly string CommittedManifest = Path.Combine(BuildMetadata.RepositoryRoot, "aspire-manifest.json");
+
+    private static readonly (string Service, string Database)[] Services =
+        [("sessions", "sessionsdb"), ("memory", "memorydb"), ("analytics", "analyticsdb"), ("workerpool", "workerpooldb"), ("akoshasync", "akoshadb")];
 
     [Test]
     [CancelAfter(120_000)]
     public async Task Committed_manifest_is_what_the_publisher_writes(CancellationToken cancellationToken)
     {
+        var (published, directory) = await PublishAsync();
+        var committed = WithAbsoluteProjectPaths(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!);
+        Assert.That(JsonNode.DeepEquals(WithAbsoluteProjectPaths(published, directory), committed), Is.True,
+            "aspire-manifest.json is stale; regenerate it with: dotnet run --project SessionBuddy.AppHost -- --publisher manifest --output-path ../aspire-manifest.json");
+    }
+
+    [Test]
+    public void Committed_manifest_uses_accepted_types_and_every_reference_resolves() =>
+        AssertWellFormed(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!);
+
+    [TestCase("--SessionBuddy:Ollama=container", "container.v0")]
+    [TestCase("--ConnectionStrings:ollama=Endpoint=http://ollama.example:11434;Model=nomic-embed-text", "parameter.v0")]
+    [CancelAfter(120_000)]
+    public async Task An_Ollama_asked_for_feeds_Memory_its_embeddings(string argument, string ollamaType, CancellationToken cancellationToken)
+    {
+        var (manifest, directory) = await PublishAsync(argument);
+        AssertWellFormed(manifest, directory);
+        var resources = manifest["resources"]!.AsObject();
+        Assert.That((string?)resources["ollama"]?["type"], Is.EqualTo(ollamaType));
+        if (ollamaType == "container.v0")
+        {
+            Assert.That((string?)resources["ollama"]!["connectionString"], Does.StartWith("Endpoint={ollama.bindings.http.url};Model="));
+        }
+        Assert.That((string?)resources["memory"]!["env"]!["ConnectionStrings__ollama"], Is.EqualTo("{ollama.connectionString}"));
+        Assert.That(resources.Where(r => r.Key != "memory").Select(r => r.Value!["env"]?["ConnectionStrings__ollama"]), Has.All.Null, "only Memory embeds");
+        Assert.That(Parse(CommittedManifest)["resources"]!.AsObject().ContainsKey("ollama"), Is.False, "Ollama is optional: not in the default model");
+    }
+
+    private static async Task<(JsonNode Manifest, string Directory)> PublishAsync(params string[] extraArgs)
+    {
         var directory = Directory.CreateTempSubdirectory("sessionbuddy-manifest-").FullName;
         try
         {
             var output = Path.Combine(directory, "aspire-manifest.json");
-            using var apphost = AppHostProcess.Start(["--publisher", "manifest", "--output-path", output]);
+            using var apphost = AppHostProcess.Start(["--publisher", "manifest", "--output-path", output, .. extraArgs]);
             var exitCode = await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(exitCode, Is.Zero, string.Join(Environment.NewLine, apphost.Output));
             Assert.That(apphost.Survivors(), Is.Empty, "publishing must not start anything");
-
-            var published = WithAbsoluteProjectPaths(Parse(output), directory);
-            var committed = WithAbsoluteProjectPaths(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!);
-            Assert.That(JsonNode.DeepEquals(published, committed), Is.True,
-                "aspire-manifest.json is stale; regenerate it with: dotnet run --project SessionBuddy.AppHost -- --publisher manifest --output-path aspire-manifest.json");
+            return (Parse(output), directory);
         }
         finally
         {
@@ -33,31 +62,12 @@ public partial class ManifestTests
         }
     }
 
-    [Test]
-    public void Committed_manifest_uses_accepted_types_and_every_reference_resolves()
-    {
-        AssertWellFormed(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!);
-    }
-
-    [TestCase(false)]
-    [TestCase(true)]
-    public void Model_publishes_consistently_with_and_without_ollama(bool includeOllama)
-    {
-        var directory = BuildMetadata.RepositoryRoot;
-        var manifest = ManifestPublisher.Build(SessionBuddyResources.Build(includeOllama), directory);
-        AssertWellFormed(manifest, directory);
-        var resources = manifest["resources"]!.AsObject();
-        Assert.That(resources.ContainsKey("ollama"), Is.EqualTo(includeOllama));
-        Assert.That(resources["memory"]!["env"]!.AsObject().ContainsKey("ConnectionStrings__ollama"), Is.EqualTo(includeOllama));
-    }
-
     private static void AssertWellFormed(JsonNode manifest, string manifestDirectory)
     {
-        Assert.That((string?)manifest["$schema"], Is.EqualTo("https://json.schemastore.org/aspire-8.0.json"));
         var resources = manifest["resources"]!.AsObject();
         string[] accepted = ["container.v0", "project.v0", "parameter.v0", "value.v0"];
         string[] expected = ["postgres", "sessionsdb", "memorydb", "analyticsdb", "workerpooldb", "akoshadb", "messaging",
-            "postgres-password", "rabbitmq-password", "sessions", "memory", "analytics", "workerpool", "akoshasync", "gateway"];
+            "postgres-password", "messaging-password", "sessions", "memory", "analytics", "workerpool", "akoshasync", "gateway"];
 
         Assert.Multiple(() =>
         {
@@ -65,7 +75,7 @@ public partial class ManifestTests
             foreach (var (name, resource) in resources)
             {
                 var type = (string?)resource!["type"];
-                Assert.That(accepted, Does.Contain(type), $"{name}: type {type}");
+                Assert.That(accepted, Does.Contain(type), $"{name}: type {type} (azd and aspirate accept only {string.Join(", ", accepted)})");
                 switch (type)
                 {
                     case "project.v0":
@@ -78,23 +88,27 @@ public partial class ManifestTests
                     case "container.v0":
                         Assert.That(resource["image"]?.GetValue<string>(), Is.Not.Empty, $"{name}: image");
                         Assert.That(resource["connectionString"]?.GetValue<string>(), Is.Not.Empty, $"{name}: connectionString");
+                        Assert.That(resource["volumes"]?.AsArray(), Is.Not.Empty, $"{name}: its data is kept in a volume");
                         break;
                     case "value.v0":
-                        Assert.That(resource["connectionString"]?.GetValue<string>(), Does.StartWith("{postgres.connectionString};Database="), name);
+                        Assert.That(resource["connectionString"]?.GetValue<string>(), Does.StartWith("{postgres.connectionString};Database=" + name), name);
                         break;
                     case "parameter.v0":
-                        Assert.That(resource["inputs"]?["value"]?["type"]?.GetValue<string>(), Is.EqualTo("string"), name);
+                        Assert.That(resource["inputs"]?["value"]?["secret"]?.GetValue<bool>(), Is.True, $"{name}: secret");
+                        if (resource["inputs"]?["value"]?["default"]?["generate"] is { } generate)
+                        {
+                            Assert.That(generate["special"]?.GetValue<bool>(), Is.False, $"{name}: URL-safe");
+                        }
                         break;
                 }
             }
-            foreach (var (service, database) in SessionBuddyResources.Services)
+            Assert.That((string?)resources["postgres"]!["image"], Is.EqualTo("pgvector/pgvector:pg15"));
+            Assert.That((bool?)resources["gateway"]!["bindings"]!["http"]!["external"], Is.True, "the gateway is the public entry");
+            foreach (var (service, database) in Services)
             {
-                Assert.That(resources[service]!["env"]![$"ConnectionStrings__{database}"]?.GetValue<string>(), Is.EqualTo($"{{{database}.connectionString}}"));
-                Assert.That(resources["gateway"]!["env"]![$"services__{service}__http__0"]?.GetValue<string>(), Is.EqualTo($"{{{service}.bindings.http.url}}"));
+                Assert.That((string?)resources[service]!["env"]![$"ConnectionStrings__{database}"], Is.EqualTo($"{{{database}.connectionString}}"));
+                Assert.That((bool?)resources[service]!["bindings"]!["http"]!["external"], Is.Null.Or.False, $"{service} is internal");
             }
-            Assert.That((bool?)resources["postgres-password"]!["inputs"]!["value"]!["secret"], Is.True);
-            Assert.That((bool?)resources["rabbitmq-password"]!["inputs"]!["value"]!["secret"], Is.True);
-
             foreach (var reference in Strings(manifest).SelectMany(s => Reference().Matches(s)).Select(m => m.Groups[1].Value))
             {
                 Assert.That(resources.ContainsKey(reference), $"reference to unknown resource '{reference}'");

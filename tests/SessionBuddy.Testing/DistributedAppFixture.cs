@@ -1,5 +1,5 @@
-using SessionBuddy.AppHost.Hosting;
-using SessionBuddy.AppHost.Model;
+using SessionBuddy.Testing.Hosting;
+using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.Testing;
 

@@ -18,6 +18,9 @@ public sealed class FixtureOptions
 
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>OTLP endpoint every process exports telemetry to (OTEL_EXPORTER_OTLP_ENDPOINT); null: no telemetry is recorded.</summary>
+    public string? OtlpEndpoint { get; set; }
+
     /// <summary>Keep the temporary data directory (logs, databases) after disposal, for post-mortems.</summary>
     public bool KeepDataDirectory { get; set; }
 }

@@ -1,5 +1,4 @@
-using SessionBuddy.AppHost;
-using SessionBuddy.AppHost.Hosting;
+using SessionBuddy.Testing.Hosting;
 
 namespace SessionBuddy.Testing;
 
@@ -11,7 +10,7 @@ internal static class TestHost
         var runId = Guid.NewGuid().ToString("N")[..8];
         dataDirectory = Path.Combine(Path.GetTempPath(), "sessionbuddy-test-" + runId);
         Directory.CreateDirectory(dataDirectory);
-        var appHostOptions = new AppHostOptions
+        var appHostOptions = new HostOptions
         {
             DataDirectory = dataDirectory,
             GatewayPort = 0,
@@ -21,6 +20,7 @@ internal static class TestHost
             StartupTimeout = options.StartupTimeout,
             Echo = options.Echo,
             OllamaConnectionString = null,
+            OtlpEndpoint = options.OtlpEndpoint,
         };
         // Throwaway data: durability only costs time here (a killed process still loses nothing committed).
         appHostOptions.PostgresSettings["fsync"] = "off";

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using SessionBuddy.Gateway.Telemetry;
 
 namespace SessionBuddy.Gateway.Mcp;
 
@@ -45,7 +46,9 @@ public static class McpEndpointExtensions
             }
         }
 
-        return services.AddMcpServer().WithHttpTransport();
+        return services.AddMcpServer()
+            .WithHttpTransport()
+            .WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallTelemetry.Filter));
     }
 
     /// <summary>Maps the Streamable HTTP endpoint (POST, GET, DELETE) at <paramref name="pattern"/> behind <see cref="McpRequestGuard"/>.</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using SessionBuddy.AppHost.Model;
+using SessionBuddy.Testing.Model;
 
-namespace SessionBuddy.AppHost.Hosting;
+namespace SessionBuddy.Testing.Hosting;
 
 /// <summary>Finds what a local run needs before anything starts, so a missing tool is one clear line, not a stack trace.</summary>
 public static class PrerequisiteCheck
@@ -10,7 +10,7 @@ public static class PrerequisiteCheck
 
     public sealed record Missing(string What, string Where, string Fix);
 
-    public static IReadOnlyList<Missing> Run(AppHostOptions options, ResourceModel model, bool needProjects = true)
+    public static IReadOnlyList<Missing> Run(HostOptions options, ResourceModel model, bool needProjects = true)
     {
         var missing = new List<Missing>();
         var install = $"{InstallCommand} (from {BuildMetadata.RepositoryRoot})";
@@ -49,7 +49,7 @@ public static class PrerequisiteCheck
         {
             foreach (var project in model.OfType<ProjectResource>().Where(p => !File.Exists(p.Location.AssemblyPath)))
             {
-                missing.Add(new Missing($"built project '{project.Name}'", project.Location.AssemblyPath, "dotnet build SessionBuddy.AppHost"));
+                missing.Add(new Missing($"built project '{project.Name}'", project.Location.AssemblyPath, "dotnet build tests/SessionBuddy.Testing"));
             }
         }
         return missing;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace SessionBuddy.AppHost.Hosting;
+namespace SessionBuddy.Testing.Hosting;
 
 /// <summary>
 /// Values of the model's parameters for local runs: <c>Parameters__&lt;name&gt;</c> from the environment

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SessionBuddy.AppHost.Hosting;
+namespace SessionBuddy.Testing.Hosting;
 
 /// <summary>
 /// A private RabbitMQ node in <c>&lt;data&gt;/rabbitmq</c> with its own node name, ports and epmd

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SessionBuddy.AppHost.Hosting;
+namespace SessionBuddy.Testing.Hosting;
 
 /// <summary>
 /// Finds processes by their environment in /proc. Daemons such as epmd detach from the process

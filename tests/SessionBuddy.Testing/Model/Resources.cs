@@ -1,4 +1,4 @@
-namespace SessionBuddy.AppHost.Model;
+namespace SessionBuddy.Testing.Model;
 
 /// <summary>
 /// One node of the application model. Values that depend on other resources are written as

@@ -1,6 +1,6 @@
-using SessionBuddy.AppHost.Model;
+using SessionBuddy.Testing.Model;
 
-namespace SessionBuddy.AppHost.Hosting;
+namespace SessionBuddy.Testing.Hosting;
 
 /// <summary>One project of the model running as <c>dotnet &lt;assembly&gt;</c> on its own loopback port.</summary>
 public sealed class ProjectProcess(ProjectResource resource, int port) : IDisposable

@@ -1,14 +1,14 @@
-using SessionBuddy.AppHost.Model;
+using SessionBuddy.Testing.Model;
 
-namespace SessionBuddy.AppHost;
+namespace SessionBuddy.Testing.Hosting;
 
-/// <summary>How the AppHost runs the model locally. Command-line options win over environment variables.</summary>
-public sealed class AppHostOptions
+/// <summary>How the test fixtures run the model on this machine.</summary>
+public sealed class HostOptions
 {
     public const int DefaultGatewayPort = 8678;
 
     /// <summary>Where PostgreSQL and RabbitMQ data, logs, parameters and workspaces live; kept between runs.</summary>
-    public string DataDirectory { get; set; } = Path.Combine(BuildMetadata.RepositoryRoot, ".sessionbuddy");
+    public required string DataDirectory { get; set; }
 
     /// <summary>0 picks a free port.</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
@@ -36,7 +36,7 @@ public sealed class AppHostOptions
     public string? OllamaConnectionString { get; set; } = Environment.GetEnvironmentVariable("ConnectionStrings__ollama");
 
     /// <summary>Passed through to every process only when set.</summary>
-    public string? OtlpEndpoint { get; set; } = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+    public string? OtlpEndpoint { get; set; }
 
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(90);
 

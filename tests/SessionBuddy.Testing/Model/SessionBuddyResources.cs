@@ -1,4 +1,4 @@
-namespace SessionBuddy.AppHost.Model;
+namespace SessionBuddy.Testing.Model;
 
 /// <summary>The SessionBuddy application: what the AppHost runs locally and what the manifest describes.</summary>
 public static class SessionBuddyResources

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using SessionBuddy.AppHost.Model;
+using SessionBuddy.Testing.Model;
 
-namespace SessionBuddy.AppHost.Hosting;
+namespace SessionBuddy.Testing.Hosting;
 
 /// <summary>
 /// Runs the resource model on this machine: PostgreSQL and RabbitMQ from local binaries (or existing
@@ -15,11 +15,11 @@ public sealed partial class Orchestrator : IAsyncDisposable
     // The services share one PostgreSQL server: each service's Npgsql pool is bounded so that all of
     // them together (plus admin and migration connections) stay below the server's max_connections,
     // and a burst in one service queues for its own connections instead of refusing another's
-    // ("sorry, too many clients already"). A setting in AppHostOptions.PostgresSettings wins.
+    // ("sorry, too many clients already"). A setting in HostOptions.PostgresSettings wins.
     private const int ServicePoolSize = 40;
     private static readonly int MaxConnections = SessionBuddyResources.Services.Count * ServicePoolSize + 50;
 
-    private readonly AppHostOptions _options;
+    private readonly HostOptions _options;
     private readonly ParameterStore _parameters;
     private readonly Dictionary<string, ProjectProcess> _projects = [];
     private readonly string _dotnet;
@@ -29,7 +29,7 @@ public sealed partial class Orchestrator : IAsyncDisposable
     private RabbitMqServer? _rabbit;
     private bool _holdsLock;
 
-    public Orchestrator(ResourceModel model, AppHostOptions options)
+    public Orchestrator(ResourceModel model, HostOptions options)
     {
         Model = model;
         _options = options;

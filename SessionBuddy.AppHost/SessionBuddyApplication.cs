@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Configuration;
+using SessionBuddy.AppHost.Deployment;
+using SessionBuddy.AppHost.Local;
+
+namespace SessionBuddy.AppHost;
+
+/// <summary>What the services need from outside: one database each, the bus, and optionally Ollama.</summary>
+public sealed record Infrastructure(
+    IResourceBuilder<IResource> Postgres,
+    IReadOnlyDictionary<string, IResourceBuilder<IResourceWithConnectionString>> Databases,
+    IResourceBuilder<IResourceWithConnectionString> Messaging,
+    IResourceBuilder<IResourceWithConnectionString>? Ollama);
+
+/// <summary>The SessionBuddy application model: the five services and the gateway, on either infrastructure.</summary>
+public static class SessionBuddyApplication
+{
+    public const string Gateway = "gateway";
+    public const int DefaultGatewayPort = 8678;
+
+    // Each service's Npgsql pool is bounded so that all of them together stay below the server's
+    // max_connections, and a burst in one service queues for its own connections instead of refusing another's.
+    public const int ServicePoolSize = 40;
+
+    /// <summary>The five services, each with the database it owns.</summary>
+    public static readonly IReadOnlyList<(string Service, string Database)> Services =
+    [
+        ("sessions", "sessionsdb"),
+        ("memory", "memorydb"),
+        ("analytics", "analyticsdb"),
+        ("workerpool", "workerpooldb"),
+        ("akoshasync", "akoshadb"),
+    ];
+
+    /// <summary>Run mode: servers from local binaries (DCP cannot run containers without an engine).</summary>
+    public static Infrastructure AddLocalInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var postgres = builder.AddLocalPostgres("postgres", ServicePoolSize, Services.Count);
+        var databases = Services.ToDictionary(s => s.Database,
+            s => (IResourceBuilder<IResourceWithConnectionString>)postgres.AddLocalDatabase(s.Database, ServicePoolSize));
+        var messaging = builder.AddLocalRabbitMq("messaging");
+        return new Infrastructure(postgres, databases, messaging, builder.AddOllama());
+    }
+
+    /// <summary>Publish mode: what a cluster runs, as containers and parameters.</summary>
+    public static Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder) =>
+        ContainerInfrastructure.Add(builder, Services.Select(s => s.Database), ServicePoolSize, Services.Count) with { Ollama = builder.AddOllama() };
+
+    /// <summary>
+    /// Embeddings from Ollama only when asked for: an endpoint given as ConnectionStrings:ollama (run or publish
+    /// mode), or in publish mode an Ollama container (SessionBuddy:Ollama=container). Otherwise Memory uses its
+    /// built-in embedder and nothing about Ollama is needed.
+    /// </summary>
+    private static IResourceBuilder<IResourceWithConnectionString>? AddOllama(this IDistributedApplicationBuilder builder) =>
+        builder.Configuration.GetConnectionString("ollama") is { Length: > 0 } ? builder.AddConnectionString("ollama")
+        : builder.ExecutionContext.IsPublishMode && builder.Configuration["SessionBuddy:Ollama"] is "container" ? ContainerInfrastructure.AddOllama(builder)
+        : null;
+
+    public static void AddSessionBuddy(this IDistributedApplicationBuilder builder, Infrastructure infrastructure)
+    {
+        var gateway = builder.AddProject<Projects.SessionBuddy_Gateway>(Gateway)
+            .WithHttpEndpoint(port: builder.Configuration.GetValue("SessionBuddy:GatewayPort", DefaultGatewayPort), isProxied: false)
+            .WithExternalHttpEndpoints()
+            .WithReference(infrastructure.Messaging)
+            .WaitFor(infrastructure.Messaging)
+            .WithHttpHealthCheck("/health");
+
+        AddService<Projects.SessionBuddy_Sessions>(builder, infrastructure, gateway, "sessions")
+            .WithEnvironment(context =>
+            {
+                if (!builder.ExecutionContext.IsPublishMode)
+                {
+                    context.EnvironmentVariables["Sessions__WorkspaceRoot"] = Path.Combine(builder.DataDirectory(), "workspaces");
+                }
+            });
+        var memory = AddService<Projects.SessionBuddy_Memory>(builder, infrastructure, gateway, "memory");
+        if (infrastructure.Ollama is { } ollama)
+        {
+            memory.WithReference(ollama);
+        }
+        AddService<Projects.SessionBuddy_Analytics>(builder, infrastructure, gateway, "analytics");
+        AddService<Projects.SessionBuddy_WorkerPool>(builder, infrastructure, gateway, "workerpool");
+        AddService<Projects.SessionBuddy_AkoshaSync>(builder, infrastructure, gateway, "akoshasync");
+
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // Aspire sets it in run mode; a deployment's telemetry needs the same names.
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment("OTEL_SERVICE_NAME", project.Name);
+            }
+        }
+        else
+        {
+            McpEndpointAnnouncement.Subscribe(builder, gateway);
+        }
+    }
+
+    private static IResourceBuilder<ProjectResource> AddService<TProject>(IDistributedApplicationBuilder builder, Infrastructure infrastructure,
+        IResourceBuilder<ProjectResource> gateway, string name) where TProject : IProjectMetadata, new()
+    {
+        var database = infrastructure.Databases[Services.Single(s => s.Service == name).Database];
+        var service = builder.AddProject<TProject>(name)
+            .WithHttpEndpoint()
+            .WithReference(database)
+            .WithReference(infrastructure.Messaging)
+            .WaitFor(infrastructure.Postgres)
+            .WaitFor(infrastructure.Messaging)
+            .WithHttpHealthCheck("/health");
+        gateway.WithReference(service);
+        return service;
+    }
+}
