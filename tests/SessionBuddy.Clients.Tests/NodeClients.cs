@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using SessionBuddy.AppHost.Model;
+using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.Clients.Tests;
 
