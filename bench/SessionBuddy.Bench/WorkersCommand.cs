@@ -15,7 +15,7 @@ public sealed class WorkersCommand : IBenchCommand
 {
     public string Name => "workers";
 
-    public string Description => "pool_execute tasks/s and p95 overhead with `true` shell tasks; 100 concurrent workers [--tasks N] [--warmup-tasks N] [--max-warmup-tasks N] [--mcp URL]";
+    public string Description => "progress notification latency; pool_execute tasks/s and p95 overhead with `true` shell tasks; 100 concurrent workers [--progress-only] [--tasks N] [--warmup-tasks N] [--max-warmup-tasks N] [--mcp URL]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -50,6 +50,11 @@ public sealed class WorkersCommand : IBenchCommand
             // One pool of 3 workers, then the same load spread over 10 pools by pool_route_execute.
             var single = await CallAsync(client, "pool_create", new() { ["worker_types"] = new[] { "shell" }, ["max_workers"] = 3 });
             var poolId = single.GetProperty("pool_id").GetString()!;
+            failures += await ProgressLatencyAsync(client, poolId);
+            if (args.Flag("progress-only"))
+            {
+                return failures == 0 ? 0 : 1;
+            }
             await WarmUpAsync(warmupTasks, maxWarmupTasks, n => CallAsync(client, "pool_execute",
                 new() { ["pool_id"] = poolId, ["tasks"] = Enumerable.Repeat("true", n).ToArray(), ["wait"] = true, ["timeout_seconds"] = 120 }));
             var (rate, tasks, cpu) = await TimedAsync(() => CallAsync(client, "pool_execute",
@@ -88,6 +93,52 @@ public sealed class WorkersCommand : IBenchCommand
                 await app.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// From a task's output line to the caller's MCP progress notification: 3 tasks at once each print their
+    /// wall-clock time every 50 ms; each notification carries the latest line, so its arrival time minus the
+    /// stamp in it is what a caller waits. Lines that arrive while a publish is in flight are folded into the
+    /// next one, so fewer notifications than lines is expected under load.
+    /// </summary>
+    private static async Task<int> ProgressLatencyAsync(McpClient client, string poolId)
+    {
+        const int LinesPerTask = 60;
+        var delaysMs = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var progress = new SynchronousProgress(value =>
+        {
+            var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+            if (value.Message?.Split(": ").LastOrDefault() is { } line && long.TryParse(line.Trim(), out var stampNs) && stampNs > 1_000_000_000_000_000_000)
+            {
+                delaysMs.Add((now - stampNs) / 1e6);
+            }
+        });
+        var script = $"for i in $(seq {LinesPerTask}); do date +%s%N; sleep 0.05; done";
+        for (var round = 0; round < 2; round++)
+        {
+            delaysMs.Clear(); // the first round warms up the path
+            var result = await client.CallToolAsync("pool_execute", new Dictionary<string, object?>
+            {
+                ["pool_id"] = poolId,
+                ["tasks"] = Enumerable.Repeat(script, 3).ToArray(),
+                ["wait"] = true,
+                ["timeout_seconds"] = 120,
+            }, progress);
+            if (result.IsError == true)
+            {
+                Console.WriteLine("  progress run failed");
+                return 1;
+            }
+        }
+        var sorted = delaysMs.Order().ToList();
+        double P(double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+        Console.WriteLine($"{"progress: output line -> MCP notification",-44} p50 {P(0.5):F2} ms  p95 {P(0.95):F2} ms  max {P(1):F2} ms  ({sorted.Count} notifications for {3 * LinesPerTask} lines)");
+        return sorted.Count == 0 ? 1 : 0;
+    }
+
+    private sealed class SynchronousProgress(Action<ModelContextProtocol.ProgressNotificationValue> report) : IProgress<ModelContextProtocol.ProgressNotificationValue>
+    {
+        public void Report(ModelContextProtocol.ProgressNotificationValue value) => report(value);
     }
 
     private const int WarmupRound = 300;

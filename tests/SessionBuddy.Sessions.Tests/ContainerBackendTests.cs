@@ -48,7 +48,7 @@ public sealed class ContainerBackendTests
     {
         Assert.That(await _backend.WriteAsync("work/src/app.py", "print('hi')\n", CancellationToken.None), Is.EqualTo(12));
         Assert.That(File.ReadAllText(Path.Combine(_containerRoot, "workspace", "s1", "work", "src", "app.py")), Is.EqualTo("print('hi')\n"));
-        Assert.That(await _backend.ReadAsync("work/src/app.py", CancellationToken.None), Is.EqualTo("print('hi')\n"));
+        Assert.That(System.Text.Encoding.UTF8.GetString(await _backend.ReadAsync("work/src/app.py", CancellationToken.None)), Is.EqualTo("print('hi')\n"));
 
         var listed = await _backend.ListAsync("", CancellationToken.None);
         Assert.That(listed.Select(e => (e.Path, e.Type, e.Bytes)), Is.EqualTo(new[]
@@ -59,7 +59,7 @@ public sealed class ContainerBackendTests
         var calls = _docker.Calls;
         Assert.That(calls, Does.Contain("exec dev-box mkdir -p -- /workspace/s1/work/src"));
         Assert.That(calls.Any(c => c.StartsWith("cp ", StringComparison.Ordinal) && c.EndsWith(" dev-box:/workspace/s1/work/src/app.py", StringComparison.Ordinal)), Is.True);
-        Assert.That(calls, Does.Contain("exec dev-box cat -- /workspace/s1/work/src/app.py"));
+        Assert.That(calls, Does.Contain("exec dev-box base64 -- /workspace/s1/work/src/app.py"));
         Assert.That(calls, Does.Contain("exec dev-box realpath -m -- /workspace/s1/work/src/app.py"));
         Assert.That(calls.Any(c => c.StartsWith("exec dev-box find -P /workspace/s1 -mindepth 1", StringComparison.Ordinal)), Is.True);
     }
@@ -106,6 +106,6 @@ public sealed class ContainerBackendTests
         Assert.That(ex.Rejection.Code, Is.EqualTo(RejectionCodes.Unavailable));
         Assert.That(ex.Message, Does.Contain("Retry"));
         _docker.Start("dev-box");
-        Assert.That(await _backend.ReadAsync("work/a.txt", CancellationToken.None), Is.EqualTo("a"));
+        Assert.That(System.Text.Encoding.UTF8.GetString(await _backend.ReadAsync("work/a.txt", CancellationToken.None)), Is.EqualTo("a"));
     }
 }

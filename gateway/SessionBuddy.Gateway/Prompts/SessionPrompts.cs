@@ -34,7 +34,7 @@ public sealed class SessionPrompts(ServiceRequests requests, SessionResources re
         [Description("Session id (UUID).")] string session_id,
         CancellationToken cancellationToken)
     {
-        var status = await Send<GetSessionStatus, SessionStatusReport>(new GetSessionStatus(SessionId(session_id)), cancellationToken);
+        var status = await Send<GetSessionStatus, SessionStatusReport>(new GetSessionStatus(SessionResources.SessionId(session_id)), cancellationToken);
         return $"""
             Session "{status.Session.Name}" ({status.Session.Id}) is {status.Session.Status} with {status.Session.MessageCount} messages.
             Summarise in a few sentences what has been done since the last checkpoint and what comes next,
@@ -90,7 +90,4 @@ public sealed class SessionPrompts(ServiceRequests requests, SessionResources re
             throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
         }
     }
-
-    private static Guid SessionId(string value) =>
-        Guid.TryParse(value, out var id) ? id : throw new McpProtocolException($"session_id: '{value}' is not a UUID", McpErrorCode.InvalidParams);
 }

@@ -71,7 +71,7 @@ public sealed class SessionResources(ServiceRequests requests)
             : BlobResourceContents.FromBytes(file.Content, uri, "application/octet-stream");
     });
 
-    private static Guid SessionId(string value) =>
+    internal static Guid SessionId(string value) =>
         Guid.TryParse(value, out var id) ? id : throw new McpProtocolException($"session_id: '{value}' is not a UUID", McpErrorCode.InvalidParams);
 
     private static TextResourceContents Text(string uri, string mimeType, string text) => new() { Uri = uri, MimeType = mimeType, Text = text };
