@@ -73,7 +73,7 @@ public sealed class WorkspaceBackendToolsTests
         Assert.That(File.ReadAllText(Path.Combine(root, "srv", id, "work", "in.txt")), Is.EqualTo("inside the box"));
         Assert.That((await _tools.CallOkAsync("session_read_file", new { session_id = id, path = "work/in.txt" })).GetProperty("content").GetString(),
             Is.EqualTo("inside the box"));
-        Assert.That(_docker.Calls, Has.Some.StartsWith($"cp ").And.Some.EqualTo($"exec {container} cat -- /srv/{id}/work/in.txt"));
+        Assert.That(_docker.Calls, Has.Some.StartsWith($"cp ").And.Some.EqualTo($"exec {container} base64 -- /srv/{id}/work/in.txt"));
 
         _docker.Stop(container);
         var status = await _tools.CallOkAsync("status", new { session_id = id });
