@@ -94,7 +94,7 @@ public sealed class Reembedding(NpgsqlDataSource dataSource, ReflectionEmbedder 
     /// job is then marked finished if no other worker holds rows). Throws
     /// <see cref="EmbeddingUnavailableException"/> when the provider cannot embed; nothing is changed then.
     /// </summary>
-    public async Task<int> RunBatchAsync(CancellationToken cancellationToken)
+    public async Task<int> RunBatchAsync(CancellationToken cancellationToken, int batchSize = BatchSize)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -103,7 +103,7 @@ public sealed class Reembedding(NpgsqlDataSource dataSource, ReflectionEmbedder 
         await using (var take = new NpgsqlCommand(TakeBatchSql, connection, transaction))
         {
             take.Parameters.AddWithValue("model", Model);
-            take.Parameters.AddWithValue("batch", BatchSize);
+            take.Parameters.AddWithValue("batch", batchSize);
             await using var reader = await take.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -167,7 +167,12 @@ public sealed class Reembedding(NpgsqlDataSource dataSource, ReflectionEmbedder 
             _ when remaining == 0 => ReembeddingStates.UpToDate,
             _ => ReembeddingStates.NotStarted,
         };
-        var total = job is { FinishedAt: null } open ? Math.Max(open.Total, remaining) : remaining;
+        var total = state switch
+        {
+            ReembeddingStates.Running => Math.Max(job!.Value.Total, remaining),
+            ReembeddingStates.Completed => job!.Value.Total,
+            _ => remaining,
+        };
         return new ReembeddingProgress(
             Model, state, job?.Id, total, Math.Max(0, total - remaining), remaining, job?.RequestedAt, job?.FinishedAt, byModel);
     }
