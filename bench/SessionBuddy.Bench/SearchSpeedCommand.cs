@@ -106,6 +106,9 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         }
 
         Console.WriteLine();
+        await StoreLatencyAsync(sentences, embedder, store, search, int.Parse(args.Option("stores") ?? "200", CultureInfo.InvariantCulture));
+
+        Console.WriteLine();
         await CompareKeywordAsync(db.Get<NpgsqlDataSource>(), db.Get<MemoryOptions>(), queries, args.Option("keyword-budget"), args.Option("keyword-rescored"));
 
         Console.WriteLine();
@@ -215,6 +218,38 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         Console.WriteLine($"  floor: bare embedding {embedFloor:F1} texts/s ({embedder.Settings.Key}, same texts)");
         Console.WriteLine($"  floor: bare SQL insert {insertFloor:F1} rows/s (with its indexes, at {bulk:N0}-{bulk + measure:N0} stored)");
         Console.WriteLine($"  together they allow {together:F1}/s; ingest = {ingest / together:P0} of that");
+    }
+
+    /// <summary>
+    /// store_reflection as its consumer runs it (embed, then store), one client, reflections of 50 words
+    /// made of SciFact sentences, on the loaded store; after each store a semantic search with the same
+    /// text in its project must return it first (found in the very next call).
+    /// </summary>
+    private static async Task StoreLatencyAsync(string[] sentences, ReflectionEmbedder embedder, ReflectionStore store, ReflectionSearch search, int stores)
+    {
+        var random = new Random(50);
+        var latencies = new List<double>(stores);
+        var found = 0;
+        for (var i = 0; i < stores; i++)
+        {
+            var words = new List<string>();
+            while (words.Count < 50)
+            {
+                words.AddRange(sentences[random.Next(sentences.Length)].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+            var content = string.Join(' ', words.Take(50)) + $" (note {i})";
+            var project = $"store-latency-{i % 4}";
+            var started = Stopwatch.GetTimestamp();
+            var vectors = await embedder.EmbedAsync([content], CancellationToken.None);
+            var outcome = (await store.StoreAsync([new NewReflection(Guid.NewGuid(), content, [], project, null, null)], vectors.Vectors, CancellationToken.None))[0];
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var results = await search.SearchAsync(new ReflectionQuery(content, 1, null, SearchModes.Semantic, new SearchFilter(project)), CancellationToken.None);
+            found += results.Results.Count == 1 && results.Results[0].Id == outcome.Id ? 1 : 0;
+        }
+        latencies.Sort();
+        Console.WriteLine(
+            $"store_reflection, 50 words, one client (embed + store): p50 {Percentile(latencies, 0.5):F1} ms, p95 {Percentile(latencies, 0.95):F1} ms, " +
+            $"p99 {Percentile(latencies, 0.99):F1} ms over {stores}; found first by semantic search in the next call: {found}/{stores}");
     }
 
     /// <summary>
