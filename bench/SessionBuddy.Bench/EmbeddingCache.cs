@@ -8,7 +8,9 @@ namespace SessionBuddy.Bench;
 /// Vectors of texts the bench embedded before, per model, in <c>~/.cache/sessionbuddy-bench</c> (outside
 /// the repository; <c>--embedding-cache DIR</c> moves it, <c>--embedding-cache none</c> turns it off), so
 /// loading a 100,000-reflection corpus costs the embedding once. A record is a text's SHA-256 (first 16
-/// bytes) and its vector; misses are embedded through the service's embedder and appended.
+/// bytes) and its vector; misses are embedded through the service's embedder and appended to a file of
+/// this process's own (benches running side by side never interleave their writes), and every file of
+/// the model is read. A file is read up to its first record that is not a unit vector (a torn write).
 /// </summary>
 public sealed class EmbeddingCache
 {
@@ -33,17 +35,21 @@ public sealed class EmbeddingCache
             return new EmbeddingCache(null, settings.Dimensions);
         }
         Directory.CreateDirectory(directory);
-        var name = string.Concat(settings.Key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
-        var cache = new EmbeddingCache(Path.Combine(directory, $"{name}-{settings.Dimensions}.vectors"), settings.Dimensions);
-        if (File.Exists(cache._path))
+        var name = string.Concat(settings.Key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')) + $"-{settings.Dimensions}";
+        var cache = new EmbeddingCache(Path.Combine(directory, $"{name}.{Environment.ProcessId}-{DateTime.UtcNow.Ticks}.vectors"), settings.Dimensions);
+        foreach (var file in Directory.EnumerateFiles(directory, $"{name}*.vectors"))
         {
-            using var reader = new BinaryReader(File.OpenRead(cache._path));
+            using var reader = new BinaryReader(File.OpenRead(file));
             var record = 16 + 4 * settings.Dimensions;
             for (var left = reader.BaseStream.Length / record; left > 0; left--)
             {
                 var key = new UInt128(reader.ReadUInt64(), reader.ReadUInt64());
                 var vector = new float[settings.Dimensions];
                 reader.Read(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()));
+                if (Math.Abs(vector.Sum(v => (double)v * v) - 1) > 1e-3)
+                {
+                    break;
+                }
                 cache._vectors[key] = vector;
             }
         }

@@ -1,4 +1,5 @@
 using SessionBuddy.Memory.Embeddings;
+using static SessionBuddy.Memory.Tests.VectorRankingTests;
 
 namespace SessionBuddy.Memory.Tests;
 
@@ -61,17 +62,5 @@ public class MiniLmEmbedderTests
         {
             Assert.That(Cosine(bulk[i], alone[i % texts.Length]), Is.EqualTo(1.0).Within(1e-5), $"bulk text {i}");
         }
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
     }
 }
