@@ -95,5 +95,5 @@ public sealed class MemoryOptions
     public double? SemanticWeight { get; set; }
 
     /// <summary>The semantic fusion weight for all-MiniLM-L6-v2; see <see cref="KeywordWeight"/>.</summary>
-    public const double BuiltInSemanticWeight = 1.0;
+    public const double BuiltInSemanticWeight = 0.75;
 }
