@@ -69,7 +69,11 @@ public sealed partial class BenchDatabase : IAsyncDisposable
             }
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        // --embedder hashed measures the model-free embedder instead of the built-in model.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Memory:Embedder"] = args.Option("embedder") ?? EmbeddingSettings.BuiltIn })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
+            .Build();
         var connectionString = new NpgsqlConnectionStringBuilder(server)
         {
             Database = name,

@@ -69,32 +69,8 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
 
         if (count > 0)
         {
-            Console.WriteLine($"ingesting {count:N0} reflections in {Projects} projects, batches of {batchSize}, {writers} writers...");
-        }
-
-        // Ingest: embedding and storing both count; writers take batches in order from a shared cursor.
-        var next = -1;
-        var clock = Stopwatch.StartNew();
-        var progress = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
-        {
-            for (var b = Interlocked.Increment(ref next); b * batchSize < count; b = Interlocked.Increment(ref next))
-            {
-                var batch = contents.Skip(b * batchSize).Take(batchSize)
-                    .Select(c => new NewReflection(Guid.NewGuid(), c.Text, [], c.Project, null, null)).ToList();
-                var vectors = await embedder.EmbedAsync(batch.Select(r => r.Content).ToList(), CancellationToken.None);
-                await store.StoreAsync(batch, vectors.Vectors, CancellationToken.None);
-                if (progress.Elapsed > TimeSpan.FromSeconds(30))
-                {
-                    progress.Restart();
-                    Console.WriteLine($"  {Math.Min(count, (b + 1) * batchSize):N0} stored, {(b + 1) * batchSize / clock.Elapsed.TotalSeconds:F0}/s");
-                }
-            }
-        })));
-        var ingestSeconds = clock.Elapsed.TotalSeconds;
-        if (count > 0)
-        {
-            Console.WriteLine($"ingest: {count:N0} reflections in {ingestSeconds:F1} s = {count / ingestSeconds:F0} reflections/s");
+            await IngestAsync(contents, embedder, store, EmbeddingCache.Open(args, embedder.Settings), batchSize, writers,
+                int.Parse(args.Option("measure") ?? "2500", CultureInfo.InvariantCulture));
         }
 
         await using (var analyze = db.Get<NpgsqlDataSource>().CreateCommand("VACUUM ANALYZE reflections, reflection_postings, reflection_terms"))
@@ -128,6 +104,9 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
                 Console.WriteLine($"{label,-30} {Percentile(latencies, 0.50),8:F1} {Percentile(latencies, 0.95),8:F1} {Percentile(latencies, 0.99),8:F1}");
             }
         }
+
+        Console.WriteLine();
+        await StoreLatencyAsync(sentences, embedder, store, search, int.Parse(args.Option("stores") ?? "200", CultureInfo.InvariantCulture));
 
         Console.WriteLine();
         await CompareKeywordAsync(db.Get<NpgsqlDataSource>(), db.Get<MemoryOptions>(), queries, args.Option("keyword-budget"), args.Option("keyword-rescored"));
@@ -176,6 +155,101 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         }
         options.HnswEfSearch = configured;
         return 0;
+    }
+
+    /// <summary>
+    /// Loads the corpus and measures ingest against its two floors, on the full-size store. The first
+    /// reflections are stored with vectors from the bench's embedding cache (embedded once, on the first
+    /// run). Then, with the same batches and writers: the bare SQL insert rate (the store with all its
+    /// indexes, vectors ready) over the next <paramref name="measure"/>; the bare embedding rate (the
+    /// service's embedder, no database) over the last <paramref name="measure"/> texts; and ingest as the
+    /// service does it (embed, then store) over those same last texts. Embedding and inserting share the
+    /// cores, so the floors allow together one over the sum of their costs per reflection.
+    /// </summary>
+    private static async Task IngestAsync(
+        (string Project, string Text)[] contents, ReflectionEmbedder embedder, ReflectionStore store, EmbeddingCache cache,
+        int batchSize, int writers, int measure)
+    {
+        var count = contents.Length;
+        measure = Math.Min(measure, count / 4);
+        var bulk = count - 2 * measure;
+        NewReflection[] Batch(int from, int to) =>
+            [.. contents[from..to].Select(c => new NewReflection(Guid.NewGuid(), c.Text, [], c.Project, null, null))];
+
+        // Runs work over [from, to) in batches, writers taking batches in order; returns reflections per second.
+        async Task<double> RunAsync(string label, int from, int to, Func<NewReflection[], Task> work)
+        {
+            var next = -1;
+            var clock = Stopwatch.StartNew();
+            var progress = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+            {
+                for (var b = Interlocked.Increment(ref next); from + b * batchSize < to; b = Interlocked.Increment(ref next))
+                {
+                    await work(Batch(from + b * batchSize, Math.Min(to, from + (b + 1) * batchSize)));
+                    if (progress.Elapsed > TimeSpan.FromSeconds(30))
+                    {
+                        progress.Restart();
+                        Console.WriteLine($"  {label}: {Math.Min(to - from, (b + 1) * batchSize):N0} of {to - from:N0}, {(b + 1) * batchSize / clock.Elapsed.TotalSeconds:F0}/s");
+                    }
+                }
+            })));
+            return (to - from) / clock.Elapsed.TotalSeconds;
+        }
+
+        Console.WriteLine($"loading {bulk:N0} reflections in {Projects} projects (vectors from the embedding cache, {cache.Count:N0} cached)...");
+        var cacheFill = await RunAsync("embedding uncached texts", 0, bulk + measure, async batch => await cache.GetAsync([.. batch.Select(r => r.Content)], embedder));
+        Console.WriteLine($"embedding cache ready ({cache.Count:N0} vectors; {cacheFill:F0} texts/s incl. cached)");
+        var load = await RunAsync("bulk load", 0, bulk, async batch => await store.StoreAsync(batch, await cache.GetAsync([.. batch.Select(r => r.Content)], embedder), CancellationToken.None));
+        Console.WriteLine($"bulk load: {bulk:N0} reflections at {load:F0}/s (SQL only)");
+
+        var insertFloor = await RunAsync("SQL insert floor", bulk, bulk + measure,
+            async batch => await store.StoreAsync(batch, await cache.GetAsync([.. batch.Select(r => r.Content)], embedder), CancellationToken.None));
+        var embedFloor = await RunAsync("embedding floor", bulk + measure, count,
+            async batch => _ = (await embedder.EmbedAsync([.. batch.Select(r => r.Content)], CancellationToken.None)).Vectors ?? throw new InvalidOperationException("no embeddings"));
+        var ingest = await RunAsync("ingest", bulk + measure, count, async batch =>
+        {
+            var vectors = await embedder.EmbedAsync([.. batch.Select(r => r.Content)], CancellationToken.None);
+            await store.StoreAsync(batch, vectors.Vectors, CancellationToken.None);
+        });
+        var together = 1 / (1 / embedFloor + 1 / insertFloor);
+        Console.WriteLine();
+        Console.WriteLine($"ingest (embed + store, {writers} writers, batches of {batchSize}, at {bulk + measure:N0}-{count:N0} stored): {ingest:F1} reflections/s");
+        Console.WriteLine($"  floor: bare embedding {embedFloor:F1} texts/s ({embedder.Settings.Key}, same texts)");
+        Console.WriteLine($"  floor: bare SQL insert {insertFloor:F1} rows/s (with its indexes, at {bulk:N0}-{bulk + measure:N0} stored)");
+        Console.WriteLine($"  together they allow {together:F1}/s; ingest = {ingest / together:P0} of that");
+    }
+
+    /// <summary>
+    /// store_reflection as its consumer runs it (embed, then store), one client, reflections of 50 words
+    /// made of SciFact sentences, on the loaded store; after each store a semantic search with the same
+    /// text in its project must return it first (found in the very next call).
+    /// </summary>
+    private static async Task StoreLatencyAsync(string[] sentences, ReflectionEmbedder embedder, ReflectionStore store, ReflectionSearch search, int stores)
+    {
+        var random = new Random(50);
+        var latencies = new List<double>(stores);
+        var found = 0;
+        for (var i = 0; i < stores; i++)
+        {
+            var words = new List<string>();
+            while (words.Count < 50)
+            {
+                words.AddRange(sentences[random.Next(sentences.Length)].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+            var content = string.Join(' ', words.Take(50)) + $" (note {i})";
+            var project = $"store-latency-{i % 4}";
+            var started = Stopwatch.GetTimestamp();
+            var vectors = await embedder.EmbedAsync([content], CancellationToken.None);
+            var outcome = (await store.StoreAsync([new NewReflection(Guid.NewGuid(), content, [], project, null, null)], vectors.Vectors, CancellationToken.None))[0];
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var results = await search.SearchAsync(new ReflectionQuery(content, 1, null, SearchModes.Semantic, new SearchFilter(project)), CancellationToken.None);
+            found += results.Results.Count == 1 && results.Results[0].Id == outcome.Id ? 1 : 0;
+        }
+        latencies.Sort();
+        Console.WriteLine(
+            $"store_reflection, 50 words, one client (embed + store): p50 {Percentile(latencies, 0.5):F1} ms, p95 {Percentile(latencies, 0.95):F1} ms, " +
+            $"p99 {Percentile(latencies, 0.99):F1} ms over {stores}; found first by semantic search in the next call: {found}/{stores}");
     }
 
     /// <summary>

@@ -12,6 +12,19 @@ public sealed class MemoryOptions
     /// </summary>
     public int? EmbeddingDimensions { get; set; }
 
+    /// <summary>
+    /// The embedder when no Ollama is configured: <c>builtin</c> (all-MiniLM-L6-v2, 384 dimensions, the
+    /// default) or <c>hashed</c> (feature hashing of words, no model; what the built-in embedder was
+    /// before, kept for tests and tiny machines). Vectors of another model are re-embedded, never mixed.
+    /// </summary>
+    public string Embedder { get; set; } = Embeddings.EmbeddingSettings.BuiltIn;
+
+    /// <summary>
+    /// Start a re-embedding job at start-up when reflections lack a vector of the configured model (the
+    /// model was changed); <c>reembed_memories</c> starts one on demand either way.
+    /// </summary>
+    public bool ReembedOnModelChange { get; set; } = true;
+
     /// <summary>Longest content accepted by store_reflection, in characters.</summary>
     public int MaxContentLength { get; set; } = 50_000;
 
@@ -71,13 +84,16 @@ public sealed class MemoryOptions
     public int KeywordRescoredCandidates { get; set; } = 100;
 
     /// <summary>
-    /// Weights of the two ranked lists in hybrid reciprocal rank fusion (k = 60). Semantic defaults to 1
-    /// (plain RRF) with Ollama and to 0 with the built-in embedder: on SciFact the hashing embedder scores
-    /// nDCG@10 0.38 against BM25's 0.69, and every RRF weight tried (1 down to 0.02) lowered hybrid below
-    /// keyword. At 0, hybrid keeps the BM25 order and semantic matches only fill the list after it, so
-    /// fusion never hurts and still finds what shares no word with the query.
+    /// Weights of the two ranked lists in hybrid reciprocal rank fusion (k = 60). Semantic defaults to
+    /// <see cref="BuiltInSemanticWeight"/> with the built-in model, 1 (plain RRF) with Ollama, and 0 with the
+    /// hashed embedder, whose vectors are too weak to help (SciFact nDCG@10 0.38 against BM25's 0.69): at 0,
+    /// hybrid keeps the BM25 order and semantic matches only fill the list after it. bench search-quality
+    /// chooses the weight on half of the SciFact queries and reports it on the other half (bench/README.md).
     /// </summary>
     public double KeywordWeight { get; set; } = 1.0;
 
     public double? SemanticWeight { get; set; }
+
+    /// <summary>The semantic fusion weight for all-MiniLM-L6-v2; see <see cref="KeywordWeight"/>.</summary>
+    public const double BuiltInSemanticWeight = 0.75;
 }

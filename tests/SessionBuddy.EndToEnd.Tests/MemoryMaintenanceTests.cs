@@ -140,4 +140,19 @@ public sealed class MemoryMaintenanceTests
         Assert.That(second.GetProperty("merges").EnumerateArray().Where(m => m.GetProperty("project").GetString() == project), Is.Empty);
         Assert.That(await MemoryToolsTests.CountAsync("SELECT count(*) FROM memory_merges WHERE merged_id = @id", ("id", Guid.Parse(nearDuplicate))), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task ReembedMemoriesReportsTheBuiltInModelAndAStoreThatNeedsNothing()
+    {
+        var project = "reembed-" + Guid.NewGuid().ToString("N");
+        await _tools.CallOkAsync("store_reflection", new { content = "Pinned the container image tag instead of latest", project });
+
+        var progress = await _tools.CallOkAsync("reembed_memories", new { status_only = true });
+
+        Assert.That(progress.GetProperty("model").GetString(), Is.EqualTo("builtin/all-MiniLM-L6-v2"));
+        Assert.That(progress.GetProperty("state").GetString(), Is.AnyOf("up_to_date", "completed"));
+        Assert.That(progress.GetProperty("remaining").GetInt64(), Is.Zero);
+        Assert.That(progress.GetProperty("vectors_by_model").EnumerateArray().Select(m => m.GetProperty("name").GetString()),
+            Is.EquivalentTo(new[] { "builtin/all-MiniLM-L6-v2" }));
+    }
 }

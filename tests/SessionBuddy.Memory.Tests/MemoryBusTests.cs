@@ -13,10 +13,13 @@ public abstract class MemoryBusTests
     protected MemoryDatabase _db = null!;
     protected ITestHarness _harness = null!;
 
+    /// <summary>Configuration of the fixture's Memory services (the hashed embedder unless overridden).</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     [OneTimeSetUp]
     public async Task StartBus()
     {
-        _db = await MemoryDatabase.CreateAsync(configure: services =>
+        _db = await MemoryDatabase.CreateAsync(Settings, configure: services =>
             services.AddMassTransitTestHarness(bus => bus.AddConsumers(typeof(StoreReflectionConsumer).Assembly)));
         _harness = _db.Get<ITestHarness>();
         await _harness.Start();

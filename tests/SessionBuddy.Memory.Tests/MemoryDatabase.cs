@@ -11,6 +11,8 @@ namespace SessionBuddy.Memory.Tests;
 
 /// <summary>
 /// A fresh, migrated memorydb per test class, with the Memory services wired as the service wires them.
+/// Unless the settings say otherwise it embeds with the hashed embedder at 256 dimensions (no model to
+/// run); tests of the built-in model pass <see cref="BuiltIn"/>.
 /// </summary>
 public sealed class MemoryDatabase : IAsyncDisposable
 {
@@ -26,11 +28,22 @@ public sealed class MemoryDatabase : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<MemoryDatabase> CreateAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
+    /// <summary>Settings for the built-in all-MiniLM-L6-v2 embedder.</summary>
+    public static readonly IDictionary<string, string?> BuiltIn = new Dictionary<string, string?>
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        ["Memory:Embedder"] = "builtin",
+        ["Memory:EmbeddingDimensions"] = "384",
+    };
+
+    public string ConnectionString { get; private init; } = "";
+
+    /// <param name="connectionString">An existing database to open again (a restart), instead of a fresh one.</param>
+    public static async Task<MemoryDatabase> CreateAsync(
+        IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null, string? connectionString = null)
+    {
+        connectionString ??= await TestPostgres.CreateDatabaseAsync();
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Memory:EmbeddingDimensions"] = "256" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Memory:Embedder"] = "hashed", ["Memory:EmbeddingDimensions"] = "256" })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
 
@@ -46,7 +59,7 @@ public sealed class MemoryDatabase : IAsyncDisposable
             dataSource, new DatabaseMigrations(Extensions.Extensions.DatabaseName, typeof(EmbeddingColumn).Assembly), NullLogger<DatabaseMigrator>.Instance);
         await migrator.StartAsync(CancellationToken.None);
         await ActivatorUtilities.CreateInstance<EmbeddingColumn>(services).StartAsync(CancellationToken.None);
-        return new MemoryDatabase(services, dataSource);
+        return new MemoryDatabase(services, dataSource) { ConnectionString = connectionString };
     }
 
     public async Task<long> CountAsync(string sql)

@@ -102,7 +102,7 @@ public class VectorRankingTests
         Assert.That(ranked.Single().Id, Is.EqualTo(stored.Id));
     }
 
-    private static double Cosine(float[] a, float[] b)
+    internal static double Cosine(float[] a, float[] b)
     {
         double dot = 0, na = 0, nb = 0;
         for (var i = 0; i < a.Length; i++)

@@ -8,7 +8,9 @@ namespace SessionBuddy.Memory.Embeddings;
 /// HNSW cosine index for the configured dimension, or refuses to start when the column already holds
 /// another dimension, so vectors of different models are never compared. Also keeps the
 /// <c>reflections_exact_scan</c> index that exact semantic search over a selective filter reads (created
-/// when absent, so an existing database gets it at its next start).
+/// when absent, so an existing database gets it at its next start). Registers the configured model in
+/// <c>embedding_models</c>, attributes vectors stored before models were recorded, and opens a
+/// re-embedding job when reflections lack a vector of the configured model (the model changed).
 /// </summary>
 public sealed partial class EmbeddingColumn(
     NpgsqlDataSource dataSource, EmbeddingSettings settings, ILogger<EmbeddingColumn> logger, MemoryOptions options) : IHostedService
@@ -26,6 +28,22 @@ public sealed partial class EmbeddingColumn(
     // id (16), project (up to 200 characters, 804 bytes in UTF-8), category (up to 64 ASCII) and headers,
     // so vectors up to 400 dimensions are covered; longer ones are read from the row.
     private const int MaxCoveredDimensions = 400;
+
+    private const string RegisterModelsSql =
+        """
+        WITH unattributed AS (
+            SELECT 1 FROM reflections WHERE embedding IS NOT NULL AND embedding_model IS NULL LIMIT 1
+        )
+        INSERT INTO embedding_models (name, dimensions)
+        SELECT @model, @dimensions UNION SELECT @legacy, @dimensions FROM unattributed
+        ON CONFLICT (name) DO NOTHING
+        """;
+
+    private const string AttributeLegacySql =
+        """
+        UPDATE reflections SET embedding_model = (SELECT id FROM embedding_models WHERE name = @legacy)
+        WHERE embedding IS NOT NULL AND embedding_model IS NULL
+        """;
 
     private const string ReadIndexOptionsSql =
         "SELECT c.reloptions FROM pg_class c WHERE c.oid = to_regclass('reflections_embedding_hnsw')";
@@ -99,12 +117,47 @@ public sealed partial class EmbeddingColumn(
         // one index range, read index-only instead of fetching wide reflection rows one page each.
         var covered = settings.Dimensions <= MaxCoveredDimensions ? "id, embedding" : "id";
         await using (var exactScan = new NpgsqlCommand(
-            $"CREATE INDEX IF NOT EXISTS reflections_exact_scan ON reflections (project, category) INCLUDE ({covered})", connection, transaction))
+            $"CREATE INDEX IF NOT EXISTS reflections_exact_scan ON reflections (project, category) INCLUDE (embedding_model, {covered})", connection, transaction))
         {
             await exactScan.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        // Vectors from before models were recorded came from the configured Ollama model or, without
+        // Ollama, from the hashed embedder (the built-in one until all-MiniLM-L6-v2).
+        var legacy = settings.Provider == EmbeddingSettings.Ollama ? settings.Key : $"{EmbeddingSettings.Hashed}/{LocalEmbedder.ModelId}";
+        await using (var models = new NpgsqlCommand(RegisterModelsSql, connection, transaction))
+        {
+            models.Parameters.AddWithValue("model", settings.Key);
+            models.Parameters.AddWithValue("legacy", legacy);
+            models.Parameters.AddWithValue("dimensions", settings.Dimensions);
+            await models.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var attribute = new NpgsqlCommand(AttributeLegacySql, connection, transaction))
+        {
+            attribute.Parameters.AddWithValue("legacy", legacy);
+            if (await attribute.ExecuteNonQueryAsync(cancellationToken) is var attributed and > 0)
+            {
+                LogAttributed(attributed, legacy);
+            }
+        }
+        if (options.ReembedOnModelChange)
+        {
+            await using var open = new NpgsqlCommand(Reembedding.OpenSql, connection, transaction);
+            open.Parameters.AddWithValue("id", Guid.CreateVersion7());
+            open.Parameters.AddWithValue("model", settings.Key);
+            if (await open.ExecuteNonQueryAsync(cancellationToken) > 0)
+            {
+                LogReembeddingOpened(settings.Key);
+            }
+        }
         await transaction.CommitAsync(cancellationToken);
     }
+
+    [LoggerMessage(LogLevel.Information, "{Count} vectors stored before models were recorded are attributed to {Model}")]
+    private partial void LogAttributed(int count, string model);
+
+    [LoggerMessage(LogLevel.Warning, "Reflections lack vectors of {Model}: a re-embedding job is open (reembed_memories reports its progress); until it ends they are found by keyword only")]
+    private partial void LogReembeddingOpened(string model);
 
     [LoggerMessage(LogLevel.Information, "Created reflections.embedding vector({Dimensions})")]
     private partial void LogCreated(int dimensions);

@@ -1,78 +1,64 @@
-using System.Net.Http.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
+using OllamaSharp;
+using OllamaSharp.Models.Exceptions;
 
 namespace SessionBuddy.Memory.Embeddings;
 
 /// <summary>
-/// Embeddings from an Ollama server (<c>POST /api/embed</c> with <c>{model, input: [...]}</c>, answered
-/// with <c>{embeddings: [[...]]}</c>). A typed HttpClient: the base address comes from the connection string.
-/// Failures surface as <see cref="EmbeddingUnavailableException"/> so callers can degrade to keyword search.
+/// Embeddings from an Ollama server through OllamaSharp's <see cref="OllamaApiClient"/> (its
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>: <c>POST /api/embed</c>). A typed HttpClient: the base
+/// address comes from the connection string. Failures surface as <see cref="EmbeddingUnavailableException"/>
+/// so callers can degrade to keyword search.
 /// </summary>
-public sealed class OllamaEmbedder(HttpClient http, OllamaConnection connection) : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class OllamaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly EmbeddingGeneratorMetadata _metadata = new("ollama", connection.Endpoint, connection.Model);
+    private readonly OllamaConnection _connection;
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _client;
+
+    public OllamaEmbedder(HttpClient http, OllamaConnection connection)
+    {
+        _connection = connection;
+        http.BaseAddress ??= connection.Endpoint;
+        _client = new OllamaApiClient(http, connection.Model);
+    }
 
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var inputs = values.ToList();
-        var model = options?.ModelId ?? connection.Model;
-        EmbedResponse? response;
+        var model = options?.ModelId ?? _connection.Model;
+        GeneratedEmbeddings<Embedding<float>> result;
         try
         {
-            using var reply = await http.PostAsJsonAsync(
-                new Uri(connection.Endpoint, "/api/embed"), new EmbedRequest(model, inputs), cancellationToken);
-            if (!reply.IsSuccessStatusCode)
-            {
-                var body = await reply.Content.ReadAsStringAsync(cancellationToken);
-                throw new EmbeddingUnavailableException(
-                    $"Ollama at {connection.Endpoint} answered {(int)reply.StatusCode} for model '{model}': {Truncate(body)}");
-            }
-            response = await reply.Content.ReadFromJsonAsync<EmbedResponse>(cancellationToken);
+            result = await _client.GenerateAsync(inputs, options, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is { } status)
+        {
+            throw new EmbeddingUnavailableException($"Ollama at {_connection.Endpoint} answered {(int)status} for model '{model}': {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new EmbeddingUnavailableException($"Ollama at {connection.Endpoint} is unreachable: {ex.Message}", ex);
+            throw new EmbeddingUnavailableException($"Ollama at {_connection.Endpoint} is unreachable: {ex.Message}", ex);
+        }
+        catch (OllamaException ex)
+        {
+            throw new EmbeddingUnavailableException($"Ollama at {_connection.Endpoint} could not embed with model '{model}': {ex.Message}", ex);
         }
 
-        if (response?.Embeddings is not { } embeddings || embeddings.Count != inputs.Count)
+        if (result.Count != inputs.Count)
         {
-            throw new EmbeddingUnavailableException(
-                $"Ollama at {connection.Endpoint} returned {response?.Embeddings?.Count ?? 0} embeddings for {inputs.Count} inputs.");
-        }
-
-        var result = new GeneratedEmbeddings<Embedding<float>>(embeddings.Count);
-        foreach (var vector in embeddings)
-        {
-            result.Add(new Embedding<float>(vector) { ModelId = response.Model ?? model, CreatedAt = DateTimeOffset.UtcNow });
-        }
-        if (response.PromptEvalCount is { } tokens)
-        {
-            result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
+            throw new EmbeddingUnavailableException($"Ollama at {_connection.Endpoint} returned {result.Count} embeddings for {inputs.Count} inputs.");
         }
         return result;
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType.IsInstanceOfType(_metadata) ? _metadata
-        : serviceKey is null && serviceType.IsInstanceOfType(this) ? this
-        : null;
+        serviceKey is null && serviceType.IsInstanceOfType(this) ? this : _client.GetService(serviceType, serviceKey);
 
+    // The HttpClient belongs to the factory.
     public void Dispose()
     {
     }
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200];
-
-    private sealed record EmbedRequest(
-        [property: JsonPropertyName("model")] string Model,
-        [property: JsonPropertyName("input")] IReadOnlyList<string> Input);
-
-    private sealed record EmbedResponse(
-        [property: JsonPropertyName("model")] string? Model,
-        [property: JsonPropertyName("embeddings")] List<float[]>? Embeddings,
-        [property: JsonPropertyName("prompt_eval_count")] long? PromptEvalCount);
 }
 
 /// <summary>The embedding provider could not produce vectors (down, misconfigured, wrong dimension).</summary>

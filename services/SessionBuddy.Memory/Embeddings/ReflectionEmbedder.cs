@@ -3,7 +3,15 @@ using Microsoft.Extensions.AI;
 namespace SessionBuddy.Memory.Embeddings;
 
 /// <summary>Which embeddings this deployment stores: provider, model and the fixed vector length.</summary>
-public sealed record EmbeddingSettings(string Provider, string Model, int Dimensions);
+public sealed record EmbeddingSettings(string Provider, string Model, int Dimensions)
+{
+    public const string BuiltIn = "builtin";
+    public const string Hashed = "hashed";
+    public const string Ollama = "ollama";
+
+    /// <summary>The name every stored vector records (<c>embedding_models.name</c>): provider/model.</summary>
+    public string Key => $"{Provider}/{Model}";
+}
 
 /// <summary>
 /// Turns texts into vectors of the deployment's dimension, or explains why it cannot. A provider that

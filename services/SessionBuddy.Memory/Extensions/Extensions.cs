@@ -25,13 +25,16 @@ public static class Extensions
         builder.Services.AddSingleton<KnowledgeGraphStore>();
         // Registered after the migrator and before the bus: the column exists before any consumer runs.
         builder.Services.AddHostedService<EmbeddingColumn>();
+        builder.Services.AddHostedService<ReembeddingWorker>();
+        builder.Services.AddHostedService<EmbedderPreload>();
         builder.Services.AddHostedService<Optimization.ScheduledOptimization>();
         builder.AddServiceBus(ServiceNames.Memory, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 
     /// <summary>
     /// Reflection storage and search on the registered <c>NpgsqlDataSource</c>, with Ollama embeddings when
-    /// <c>ConnectionStrings:ollama</c> is set and the built-in embedder otherwise.
+    /// <c>ConnectionStrings:ollama</c> is set and otherwise the built-in all-MiniLM-L6-v2 (or, with
+    /// <c>Memory:Embedder=hashed</c>, the model-free hashing embedder).
     /// </summary>
     public static IServiceCollection AddReflections(this IServiceCollection services, IConfiguration configuration)
     {
@@ -40,10 +43,20 @@ public static class Extensions
             ? OllamaConnection.Parse(connectionString)
             : null;
 
-        var dimensions = options.EmbeddingDimensions ?? (ollama is null ? 384 : 768);
+        var embedder = ollama is not null ? EmbeddingSettings.Ollama : options.Embedder.Trim().ToLowerInvariant();
+        if (embedder is not (EmbeddingSettings.BuiltIn or EmbeddingSettings.Hashed or EmbeddingSettings.Ollama))
+        {
+            throw new InvalidOperationException($"Memory:Embedder must be {EmbeddingSettings.BuiltIn} or {EmbeddingSettings.Hashed}, got '{options.Embedder}'.");
+        }
+        var dimensions = options.EmbeddingDimensions ?? (embedder == EmbeddingSettings.Ollama ? 768 : MiniLmModel.Dimensions);
         if (dimensions is < 1 or > MaxIndexedDimensions)
         {
             throw new InvalidOperationException($"Memory:EmbeddingDimensions must be between 1 and {MaxIndexedDimensions}, got {dimensions}.");
+        }
+        if (embedder == EmbeddingSettings.BuiltIn && dimensions != MiniLmModel.Dimensions)
+        {
+            throw new InvalidOperationException(
+                $"The built-in embedder ({MiniLmModel.ModelId}) makes {MiniLmModel.Dimensions}-dimensional vectors; Memory:EmbeddingDimensions is {dimensions}.");
         }
         // pgvector's limits: m 2-100, ef_construction 4-1000 and at least 2 × m.
         if (options.HnswM is < 2 or > 100 || options.HnswEfConstruction < 2 * options.HnswM || options.HnswEfConstruction > 1000)
@@ -57,24 +70,37 @@ public static class Extensions
                 $"Memory:KeywordCandidatePostings must be 0 (exact) or more and Memory:KeywordRescoredCandidates at least 1, got {options.KeywordCandidatePostings} and {options.KeywordRescoredCandidates}.");
         }
         options.EmbeddingDimensions = dimensions;
-        options.SemanticWeight ??= ollama is null ? 0.0 : 1.0;
+        options.Embedder = embedder;
+        options.SemanticWeight ??= embedder switch
+        {
+            EmbeddingSettings.Hashed => 0.0,
+            EmbeddingSettings.BuiltIn => MemoryOptions.BuiltInSemanticWeight,
+            _ => 1.0,
+        };
         services.AddSingleton(options);
 
-        if (ollama is null)
+        switch (embedder)
         {
-            services.AddSingleton(new EmbeddingSettings("local", LocalEmbedder.ModelId, dimensions));
-            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new LocalEmbedder(dimensions));
-        }
-        else
-        {
-            services.AddSingleton(ollama);
-            services.AddSingleton(new EmbeddingSettings("ollama", ollama.Model, dimensions));
-            services.AddHttpClient<OllamaEmbedder>(http => http.Timeout = TimeSpan.FromSeconds(30));
-            services.AddTransient<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<OllamaEmbedder>());
+            case EmbeddingSettings.BuiltIn:
+                services.AddSingleton(new EmbeddingSettings(embedder, MiniLmModel.ModelId, dimensions));
+                services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(MiniLmEmbedder.Shared);
+                break;
+            case EmbeddingSettings.Hashed:
+                services.AddSingleton(new EmbeddingSettings(embedder, LocalEmbedder.ModelId, dimensions));
+                services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new LocalEmbedder(dimensions));
+                break;
+            default:
+                services.AddSingleton(ollama!);
+                services.AddSingleton(new EmbeddingSettings(embedder, ollama!.Model, dimensions));
+                services.AddHttpClient<OllamaEmbedder>(http => http.Timeout = TimeSpan.FromSeconds(30));
+                services.AddTransient<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<OllamaEmbedder>());
+                break;
         }
 
         services.AddTransient<ReflectionEmbedder>();
         services.AddSingleton<ReflectionStore>();
+        services.AddSingleton<ReembeddingSignal>();
+        services.AddTransient<Reembedding>();
         services.AddSingleton(sp => new Bm25Ranking(
             sp.GetRequiredService<NpgsqlDataSource>(),
             approximation: new Bm25Approximation(options.KeywordCandidatePostings, options.KeywordRescoredCandidates)));

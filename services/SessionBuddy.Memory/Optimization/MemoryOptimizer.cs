@@ -27,7 +27,7 @@ public sealed partial class MemoryOptimizer(
     private const string NeighboursSql =
         """
         WITH candidates AS MATERIALIZED (
-            SELECT id, project, category, embedding, created_at FROM reflections
+            SELECT id, project, category, embedding, embedding_model, created_at FROM reflections
             WHERE embedding IS NOT NULL AND NOT (category = ANY(@excluded))
               AND (CASE WHEN @ids::uuid[] IS NULL THEN created_at > @since ELSE id = ANY(@ids) END)
             ORDER BY created_at, id LIMIT @batch
@@ -39,13 +39,15 @@ public sealed partial class MemoryOptimizer(
             -- far slower), then the closest of those in the same project and category. Near-duplicates sit
             -- at the very top, so they are found unless more than @neighbours copies live elsewhere.
             SELECT n.id, n.similarity FROM (
-                SELECT b.id, b.project, b.category, 1 - (b.embedding <=> c.embedding) AS similarity
+                SELECT b.id, b.project, b.category, b.embedding_model, 1 - (b.embedding <=> c.embedding) AS similarity
                 FROM reflections b
                 WHERE b.embedding IS NOT NULL
                 ORDER BY b.embedding <=> c.embedding
                 LIMIT @neighbours
             ) n
+            -- Vectors of different models are not comparable (a re-embedding may be under way).
             WHERE n.id <> c.id AND n.category = c.category AND n.project IS NOT DISTINCT FROM c.project
+              AND n.embedding_model = c.embedding_model
             ORDER BY n.similarity DESC, n.id
             LIMIT 1
         ) n ON true

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Memory.Embeddings;
 
 namespace SessionBuddy.Memory.Reflections;
 
@@ -11,7 +12,7 @@ namespace SessionBuddy.Memory.Reflections;
 /// sees the committed corpus. De-duplication is the unique (project, content_hash) constraint with
 /// <c>ON CONFLICT DO NOTHING</c>: concurrent identical stores wait for the first and then find its row.
 /// </summary>
-public sealed class ReflectionStore(NpgsqlDataSource dataSource)
+public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettings embeddingSettings)
 {
     private const string InsertSql =
         """
@@ -22,12 +23,13 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
                  WITH ORDINALITY AS i(id, operation_id, project, content, content_hash, tags, session_id, metadata, category, ord)
         ), inserted AS (
             INSERT INTO reflections (id, operation_id, project, content, content_hash, tags, session_id, metadata,
-                                     search_vector, term_counts, doc_length, embedding, category)
+                                     search_vector, term_counts, doc_length, embedding, embedding_model, category)
             SELECT i.id, i.operation_id, i.project, i.content, i.content_hash,
                    ARRAY(SELECT jsonb_array_elements_text(i.tags)), i.session_id, i.metadata,
                    strip(i.analysed), stats.term_counts, stats.doc_length,
                    CASE WHEN @dimensions > 0
                         THEN (@embeddings::real[])[(i.ord - 1) * @dimensions + 1 : i.ord * @dimensions]::vector END,
+                   CASE WHEN @dimensions > 0 THEN (SELECT id FROM embedding_models WHERE name = @model) END,
                    i.category
             FROM input i
             CROSS JOIN LATERAL (
@@ -65,7 +67,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
     // A store that inserted nothing: the row already existed (same project and content, or a retried operation).
     private const string FindExistingSql =
         """
-        SELECT r.id, r.operation_id = @operation_id, r.embedding IS NOT NULL, r.created_at
+        SELECT r.id, r.operation_id = @operation_id, r.embedding_model IS NOT DISTINCT FROM (SELECT id FROM embedding_models WHERE name = @model), r.created_at
         FROM reflections r
         WHERE r.operation_id = @operation_id OR (r.project IS NOT DISTINCT FROM @project AND r.content_hash = @hash)
         ORDER BY r.operation_id = @operation_id DESC
@@ -100,7 +102,8 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
 
     private const string StatsSql =
         """
-        SELECT count(*), count(embedding), min(created_at), max(created_at)
+        SELECT count(*), count(*) FILTER (WHERE embedding_model = (SELECT id FROM embedding_models WHERE name = @model)),
+               min(created_at), max(created_at)
         FROM reflections WHERE (@project::text IS NULL OR project = @project) AND category = 'reflection';
 
         SELECT coalesce(project, ''), count(*) FROM reflections
@@ -147,6 +150,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
             });
             command.Parameters.AddWithValue("categories", reflections.Select(r => r.Category).ToArray());
             command.Parameters.AddWithValue("dimensions", dimensions);
+            command.Parameters.AddWithValue("model", embeddingSettings.Key);
             command.Parameters.AddWithValue("embeddings", embeddings is null ? Array.Empty<float>() : embeddings.SelectMany(v => v).ToArray());
             command.Parameters.AddWithValue("slot", Random.Shared.Next(16));
 
@@ -175,6 +179,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("operation_id", reflection.OperationId);
         command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Text) { Value = (object?)reflection.Project ?? DBNull.Value });
         command.Parameters.AddWithValue("hash", hash);
+        command.Parameters.AddWithValue("model", embeddingSettings.Key);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -226,6 +231,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(StatsSql);
         command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Text) { Value = (object?)project ?? DBNull.Value });
+        command.Parameters.AddWithValue("model", embeddingSettings.Key);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
 
         await reader.ReadAsync(cancellationToken);

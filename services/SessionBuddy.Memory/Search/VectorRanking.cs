@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using SessionBuddy.Memory.Embeddings;
 
 namespace SessionBuddy.Memory.Search;
 
@@ -10,7 +11,7 @@ namespace SessionBuddy.Memory.Search;
 /// <c>reflections_exact_scan</c> index for project and category). Otherwise the pgvector HNSW index
 /// answers, with filters inside the index scan (pgvector 0.8 iterative scans, relaxed order, re-sorted here).
 /// </summary>
-public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions options)
+public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions options, EmbeddingSettings embeddings)
 {
     private const string ScanSettingsSql =
         "SELECT set_config('hnsw.ef_search', @ef_search, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)";
@@ -21,12 +22,15 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
     // which doubled the exact search over a 5,000-row project (24 against 11 ms).
     private const string QueryVector = "(SELECT @vector::real[]::vector)";
 
+    // Only vectors of the configured model are compared (others wait for re-embedding; keyword finds them).
+    private const string SameModel = "r.embedding_model = (SELECT id FROM embedding_models WHERE name = @model)";
+
     private const string NearestSql =
         $"""
         WITH nearest AS MATERIALIZED (
             SELECT r.id, r.embedding <=> {QueryVector} AS distance
             FROM reflections r
-            WHERE r.embedding IS NOT NULL AND {SearchFilter.Sql}
+            WHERE r.embedding IS NOT NULL AND {SameModel} AND {SearchFilter.Sql}
             ORDER BY r.embedding <=> {QueryVector}
             LIMIT @fetch
         )
@@ -52,7 +56,7 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
         WITH matching AS MATERIALIZED (
             SELECT r.id, r.embedding <=> {QueryVector} AS distance
             FROM reflections r
-            WHERE r.embedding IS NOT NULL AND {SearchFilter.Sql}
+            WHERE r.embedding IS NOT NULL AND {SameModel} AND {SearchFilter.Sql}
         )
         SELECT id, 1 - distance FROM matching ORDER BY distance, id LIMIT @limit
         """;
@@ -63,7 +67,7 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
         if (!filter.IsEmpty && options.ExactSearchMaxRows > 0
             && await CountAsync(connection, filter, options.ExactSearchMaxRows, cancellationToken) <= options.ExactSearchMaxRows)
         {
-            return await ExactAsync(connection, vector, filter, limit, cancellationToken);
+            return await ExactAsync(connection, vector, embeddings.Key, filter, limit, cancellationToken);
         }
         return await NearestAsync(connection, vector, filter, limit, cancellationToken);
     }
@@ -77,10 +81,11 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
     }
 
     private static async Task<IReadOnlyList<RankedId>> ExactAsync(
-        NpgsqlConnection connection, float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
+        NpgsqlConnection connection, float[] vector, string model, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(ExactSql, connection);
         command.Parameters.AddWithValue("vector", vector);
+        command.Parameters.AddWithValue("model", model);
         command.Parameters.AddWithValue("limit", limit);
         filter.AddParameters(command.Parameters);
         var ranked = new List<RankedId>(limit);
@@ -104,6 +109,7 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
 
         var nearest = new NpgsqlBatchCommand(NearestSql);
         nearest.Parameters.AddWithValue("vector", vector);
+        nearest.Parameters.AddWithValue("model", embeddings.Key);
         nearest.Parameters.AddWithValue("limit", limit);
         // The index yields rows in roughly ascending distance (relaxed order; a filtered iterative scan takes
         // matches as the graph walk meets them): reading a few times the limit and keeping the closest finds
