@@ -1,4 +1,5 @@
 using ModelContextProtocol.Server;
+using SessionBuddy.Gateway.Analytics;
 using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.Gateway.Messaging;
 using SessionBuddy.ServiceDefaults.Messaging;
@@ -24,6 +25,8 @@ internal static class Extensions
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         builder.Services.AddSingleton<ServiceRequests>();
         builder.Services.AddSingleton<SessionBuddy.Gateway.Progress.TaskCompletionWatch>();
+        builder.Services.AddSingleton<ToolCallTimings>();
+        builder.Services.AddHostedService<ToolCallReporter>();
         builder.AddServiceBus(serviceName: null, _ => { }, reliableSends: false);
         builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes);
     }
