@@ -15,7 +15,7 @@ namespace SessionBuddy.Gateway.Tools;
 public sealed class AnalyticsTools(ServiceRequests requests)
 {
     [McpServerTool(Name = "get_activity_summary", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Session activity. active_sessions: sessions neither completed, failed nor deleted (now); total_sessions: sessions ever created; " +
+    [Description("Session activity. active_sessions: sessions started (starting or running) and not yet completed, failed or deleted; total_sessions: sessions ever created (worker pools' prepared task sessions included); " +
         "sessions_created, messages, reflections_stored, checkpoints: counts in the last `hours`; recent_activity: up to 10 sessions active in that window, latest first.")]
     public Task<ActivitySummary> GetActivitySummary(
         [Description("Window in hours, more than 0 and at most 8784 (default 2).")] double hours = 2,

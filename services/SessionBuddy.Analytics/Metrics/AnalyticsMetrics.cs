@@ -28,7 +28,7 @@ public sealed class AnalyticsMetrics : IDisposable
             "Workflows (sessions from start to end) that ended failed, all time");
         _meter.CreateObservableCounter("session_buddy.checkpoints.total", () => _snapshot.TotalCheckpoints, "{checkpoint}", "Checkpoints, all time");
         _meter.CreateObservableGauge("session_buddy.sessions.active", () => _snapshot.ActiveSessions, "{session}",
-            "Sessions neither completed, failed nor deleted");
+            "Sessions starting or running (not completed, failed or deleted)");
         _meter.CreateObservableGauge("session_buddy.performance.cpu_usage", () => _snapshot.CpuPercent, "%",
             "CPU used by the reporting SessionBuddy processes, percent of the machine's cores");
         _meter.CreateObservableGauge("session_buddy.performance.memory_usage", () => _snapshot.MemoryMb, "MBy",

@@ -13,7 +13,7 @@ ALTER TABLE session_activity
     ADD COLUMN last_quality_at  timestamptz;
 
 CREATE INDEX session_activity_last_activity ON session_activity (last_activity DESC NULLS LAST) WHERE deleted_at IS NULL;
-CREATE INDEX session_activity_active ON session_activity (status) WHERE deleted_at IS NULL AND status IN ('created', 'starting', 'running');
+CREATE INDEX session_activity_active ON session_activity (status) WHERE deleted_at IS NULL AND status IN ('starting', 'running');
 CREATE INDEX session_activity_messages ON session_activity (message_count DESC) WHERE deleted_at IS NULL;
 CREATE INDEX session_activity_checkpoints ON session_activity (checkpoint_count DESC) WHERE deleted_at IS NULL;
 CREATE INDEX session_activity_quality ON session_activity (last_quality DESC NULLS LAST) WHERE deleted_at IS NULL;

@@ -12,7 +12,7 @@ namespace SessionBuddy.Analytics.Reports;
 /// </summary>
 public sealed class ActivityReports(NpgsqlDataSource dataSource)
 {
-    private const string ActiveFilter = "deleted_at IS NULL AND status IN ('created', 'starting', 'running')";
+    private const string ActiveFilter = "deleted_at IS NULL AND status IN ('starting', 'running')";
 
     private const string SummarySql =
         $"""

@@ -66,7 +66,7 @@ public sealed class AnalyticsQueryCatalog(NpgsqlDataSource dataSource)
             """
             SELECT session_id, name, project, status, created_at, message_count AS messages
             FROM session_activity
-            WHERE deleted_at IS NULL AND status IN ('created', 'starting', 'running') AND checkpoint_count = 0
+            WHERE deleted_at IS NULL AND status IN ('starting', 'running') AND checkpoint_count = 0
               AND created_at < now() - make_interval(hours => @older_than_hours)
             ORDER BY created_at LIMIT @limit
             """),

@@ -23,7 +23,7 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
         FROM worker_task_activity WHERE completed_at >= @since
         GROUP BY worker_type HAVING count(*) >= @min_tasks ORDER BY 3 DESC, 1;
         SELECT count(*) FROM session_activity
-        WHERE deleted_at IS NULL AND status IN ('created', 'starting', 'running') AND checkpoint_count = 0
+        WHERE deleted_at IS NULL AND status IN ('starting', 'running') AND checkpoint_count = 0
           AND created_at >= @since AND created_at < now() - interval '1 hour' AND (@project::text IS NULL OR project = @project);
         SELECT tool, count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
         FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '1 day')
