@@ -1,5 +1,6 @@
 using NpgsqlTypes;
 using SessionBuddy.Analytics.Metrics;
+using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Sessions;
 
 namespace SessionBuddy.Analytics.Projections;
@@ -218,6 +219,15 @@ public sealed class SessionActivityProjection(EventBatches batches, AnalyticsMet
             metrics.CheckpointCreated(checkpoint.SizeBytes);
         }
     }
+
+    /// <summary>ReflectionAdded: per-minute counts of stored reflections (category reflection; other memories are not reflections).</summary>
+    public Task ApplyAsync(IReadOnlyList<(Guid MessageId, ReflectionAdded Event)> events, CancellationToken ct) =>
+        batches.ApplyAsync(events, nameof(ReflectionAdded), (accepted, batch) =>
+        {
+            EventBatches.CountPerMinute(batch, ActivityKinds.Reflections,
+                accepted.Where(r => r.Category == MemoryCategories.Reflection).DistinctBy(r => r.ReflectionId).Select(r => r.CreatedAt));
+            return Task.CompletedTask;
+        }, ct);
 
     private static List<SessionStatusChanged> WorkflowEnds(IEnumerable<SessionStatusChanged> changes) =>
         [.. changes.Where(c => c.To is SessionStatuses.Completed or SessionStatuses.Failed && c.From != c.To)

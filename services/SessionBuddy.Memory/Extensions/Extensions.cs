@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
@@ -59,6 +60,9 @@ public static class Extensions
         options.EmbeddingDimensions = dimensions;
         options.SemanticWeight ??= ollama is null ? 0.0 : 1.0;
         services.AddSingleton(options);
+        // Stores write their integration events to the outbox (AddServiceDatabase dispatches them; these are no-ops then).
+        services.TryAddSingleton<OutboxSignal>();
+        services.TryAddSingleton<Outbox>();
 
         if (ollama is null)
         {

@@ -23,6 +23,7 @@ public sealed class PollerTests
     private const int Failed = 2;            // K: update_session(status=failed)
     private const int Checkpoints = CheckpointedSessions * CheckpointsEach + Ended; // M
     private const int Active = Sessions - Ended - Failed;
+    private const int Reflections = 3;
 
     private DistributedAppFixture _app = null!;
     private ToolClient _tools = null!;
@@ -69,6 +70,11 @@ public sealed class PollerTests
         {
             await CallOkAsync("update_session", new { session_id = ids[i], status = "failed" });
         }
+        for (var i = 0; i < Reflections; i++)
+        {
+            await CallOkAsync("store_reflection", new { content = $"lesson {i}: poll every interval", project = "poller", session_id = ids[0] });
+        }
+        await CallOkAsync("store_reflection", new { content = "lesson 0: poll every interval", project = "poller" }); // a duplicate: not stored again
         var workloadCalls = _callsMade;
         // Worker pools keep a stock of prepared task sessions (project workerpool): real sessions, counted in the total.
         var prepared = (await _tools.CallOkAsync("list_sessions", new { project = "workerpool", limit = 100 })).GetProperty("sessions").GetArrayLength();
@@ -81,6 +87,8 @@ public sealed class PollerTests
             ["session_buddy.workflows.completed"] = Ended,
             ["session_buddy.workflows.failed"] = Failed,
             ["session_buddy.checkpoints.total"] = Checkpoints,
+            ["poller.reflections_stored"] = Reflections,
+            ["poller.messages"] = Sessions,
         };
         var seen = await poller.PollUntilAsync(values =>
             expected.All(e => values.GetValueOrDefault(e.Key, double.NaN) == e.Value) && values["poller.response_time_calls"] >= workloadCalls,
@@ -198,6 +206,8 @@ internal sealed class SeedPoller(ToolClient tools, TimeSpan interval)
             ["session_buddy.performance.response_time"] = Number(performance, "response_time"),
             ["poller.response_time_calls"] = Number(performance.GetProperty("response_time_percentiles"), "calls"),
             ["poller.recent_activity"] = activity.GetProperty("recent_activity").GetArrayLength(),
+            ["poller.reflections_stored"] = Number(activity, "reflections_stored"),
+            ["poller.messages"] = Number(activity, "messages"),
         };
     }
 
