@@ -133,6 +133,11 @@ public sealed class AnalyticsToolsTests
         });
         Assert.That(hotSpot!.Value.GetProperty("value").GetDouble(), Is.EqualTo(0.75));
         Assert.That(hotSpot.Value.GetProperty("severity").GetString(), Is.EqualTo("critical"));
+
+        // The same numbers through the predefined query, run with its default parameters.
+        var byType = await _tools.CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
+        var row = byType.GetProperty("rows").EnumerateArray().Single(r => r[0].GetString() == workerType);
+        Assert.That(new[] { row[1].GetString(), row[2].GetString(), row[3].GetString() }, Is.EqualTo(new[] { "4", "3", "0.750" }));
     }
 
     [TestCase("hours", 0)]

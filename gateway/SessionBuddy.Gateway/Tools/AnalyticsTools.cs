@@ -24,9 +24,9 @@ public sealed class AnalyticsTools(ServiceRequests requests)
 
     [McpServerTool(Name = "get_workflow_metrics", UseStructuredContent = true, ReadOnly = true)]
     [Description("Workflow metrics over the last `days_back` days. A workflow is a session from its start (or creation) to status completed or failed. " +
-        "workflows_completed, workflows_failed: counts; avg_duration, p95_duration: seconds; total_sessions: sessions created in the window; " +
-        "avg_session_duration_minutes: creation to end, minutes; avg_quality_score (0-100) and quality_trend (improving, declining, stable, insufficient_data) " +
-        "of checkpoints; quality_by_day.")]
+        "workflows_completed, workflows_failed: counts of workflows that ended in the window; avg_duration: their mean duration, seconds; " +
+        "avg_session_duration_minutes: the same mean in minutes; total_sessions: sessions created in the window; avg_quality_score (0-100) and " +
+        "quality_trend (improving, declining, stable, insufficient_data) of checkpoints; quality_by_day. With a project the window starts at the whole hour.")]
     public Task<WorkflowMetrics> GetWorkflowMetrics(
         [Description("Only workflows and sessions of this project.")] string? project = null,
         [Description("Window in days, 1..366 (default 30).")] int daysBack = 30,

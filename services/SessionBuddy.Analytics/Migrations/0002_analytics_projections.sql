@@ -63,13 +63,28 @@ CREATE TABLE pool_runs (
     PRIMARY KEY (pool_id, collected_at)
 );
 
--- Event counts per minute and kind (messages, sessions_created, checkpoints, reflections): windowed
--- activity counts read at most a few thousand rows however many events there were.
+-- Event tallies per kind (sessions_created, messages, reflections, checkpoints, workflows_completed,
+-- workflows_failed) and time bucket: count, quality points (checkpoints) and seconds (workflow durations).
+-- A window reads whole hours from activity_hours and the minutes of its leading partial hour from
+-- activity_minutes, so a 30-day report reads about 720 rows per kind however many events there were.
+-- scope: 'all', or 'project:' || name for the kinds whose events name a project.
 CREATE TABLE activity_minutes (
-    kind   text        NOT NULL,
-    minute timestamptz NOT NULL,
-    count  bigint      NOT NULL,
+    kind    text             NOT NULL,
+    minute  timestamptz      NOT NULL,
+    count   bigint           NOT NULL,
+    points  bigint           NOT NULL,
+    seconds double precision NOT NULL,
     PRIMARY KEY (kind, minute)
+);
+
+CREATE TABLE activity_hours (
+    kind    text             NOT NULL,
+    scope   text             NOT NULL,
+    hour    timestamptz      NOT NULL,
+    count   bigint           NOT NULL,
+    points  bigint           NOT NULL,
+    seconds double precision NOT NULL,
+    PRIMARY KEY (kind, scope, hour)
 );
 
 -- All-time totals kept with the projections (sessions, checkpoints, checkpoint_bytes, workflows_completed,

@@ -43,23 +43,45 @@ public sealed class EventBatches(NpgsqlDataSource dataSource)
         return command;
     }
 
-    /// <summary>Adds counts per minute of one kind to <c>activity_minutes</c>.</summary>
+    /// <summary>Tallies one event each at the given times (scope all).</summary>
     public static void CountPerMinute(NpgsqlBatch batch, string kind, IEnumerable<DateTimeOffset> times) =>
-        AddPerMinute(batch, kind, times.Select(t => (t, 1L)));
+        Tally(batch, kind, times.Select(t => new Tallied(t, null)));
 
-    /// <summary>Adds amounts per minute of one kind to <c>activity_minutes</c> (e.g. the quality points of checkpoints).</summary>
-    public static void AddPerMinute(NpgsqlBatch batch, string kind, IEnumerable<(DateTimeOffset At, long Amount)> amounts)
+    /// <summary>
+    /// Adds events to <c>activity_minutes</c> and <c>activity_hours</c> (scope all, and the event's project scope
+    /// when it names one): one statement per table, one row per bucket.
+    /// </summary>
+    public static void Tally(NpgsqlBatch batch, string kind, IEnumerable<Tallied> events)
     {
-        var minutes = amounts.GroupBy(a => Minute(a.At)).OrderBy(g => g.Key).ToList();
-        if (minutes.Count == 0)
+        var list = events.ToList();
+        if (list.Count == 0)
         {
             return;
         }
-        var command = Command(batch, ActivityMinutesSql);
-        command.Parameters.AddWithValue("kind", kind);
-        command.Parameters.AddWithValue("minutes", minutes.Select(m => m.Key).ToArray());
-        command.Parameters.AddWithValue("counts", minutes.Select(m => m.Sum(a => a.Amount)).ToArray());
+        var minutes = list.GroupBy(e => Minute(e.At)).OrderBy(g => g.Key).ToList();
+        var perMinute = Command(batch, TallyMinutesSql);
+        perMinute.Parameters.AddWithValue("kind", kind);
+        perMinute.Parameters.AddWithValue("buckets", minutes.Select(m => m.Key).ToArray());
+        perMinute.Parameters.AddWithValue("counts", minutes.Select(m => (long)m.Count()).ToArray());
+        perMinute.Parameters.AddWithValue("points", minutes.Select(m => m.Sum(e => e.Points)).ToArray());
+        perMinute.Parameters.AddWithValue("seconds", minutes.Select(m => m.Sum(e => e.Seconds)).ToArray());
+
+        var hours = list.SelectMany(e => e.Scope is null ? [(Scope: AllScope, Event: e)] : new[] { (Scope: AllScope, Event: e), (Scope: e.Scope, Event: e) })
+            .GroupBy(x => (x.Scope, Hour: Hour(x.Event.At))).OrderBy(g => g.Key.Scope, StringComparer.Ordinal).ThenBy(g => g.Key.Hour).ToList();
+        var perHour = Command(batch, TallyHoursSql);
+        perHour.Parameters.AddWithValue("kind", kind);
+        perHour.Parameters.AddWithValue("scopes", hours.Select(h => h.Key.Scope).ToArray());
+        perHour.Parameters.AddWithValue("buckets", hours.Select(h => h.Key.Hour).ToArray());
+        perHour.Parameters.AddWithValue("counts", hours.Select(h => (long)h.Count()).ToArray());
+        perHour.Parameters.AddWithValue("points", hours.Select(h => h.Sum(x => x.Event.Points)).ToArray());
+        perHour.Parameters.AddWithValue("seconds", hours.Select(h => h.Sum(x => x.Event.Seconds)).ToArray());
     }
+
+    public const string AllScope = "all";
+
+    public static string? ProjectScope(string? project) => project is null ? null : "project:" + project;
+
+    public static string WorkerTypeScope(string workerType) => "worker_type:" + workerType;
 
     /// <summary>Adds to named all-time totals (<c>analytics_totals</c>).</summary>
     public static void AddToTotals(NpgsqlBatch batch, params (string Name, long Delta)[] deltas)
@@ -80,11 +102,26 @@ public sealed class EventBatches(NpgsqlDataSource dataSource)
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, TimeSpan.Zero);
     }
 
-    private const string ActivityMinutesSql =
+    public static DateTimeOffset Hour(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    private const string TallyMinutesSql =
         """
-        INSERT INTO activity_minutes (kind, minute, count)
-        SELECT @kind, m.minute, m.count FROM unnest(@minutes, @counts) AS m (minute, count)
-        ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count
+        INSERT INTO activity_minutes (kind, minute, count, points, seconds)
+        SELECT @kind, b.* FROM unnest(@buckets, @counts, @points, @seconds) AS b
+        ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count,
+            points = activity_minutes.points + excluded.points, seconds = activity_minutes.seconds + excluded.seconds
+        """;
+
+    private const string TallyHoursSql =
+        """
+        INSERT INTO activity_hours (kind, scope, hour, count, points, seconds)
+        SELECT @kind, b.* FROM unnest(@scopes, @buckets, @counts, @points, @seconds) AS b
+        ON CONFLICT (kind, scope, hour) DO UPDATE SET count = activity_hours.count + excluded.count,
+            points = activity_hours.points + excluded.points, seconds = activity_hours.seconds + excluded.seconds
         """;
 
     private const string TotalsSql =
@@ -95,7 +132,13 @@ public sealed class EventBatches(NpgsqlDataSource dataSource)
         """;
 }
 
-/// <summary>Names of <c>activity_minutes</c> kinds and <c>analytics_totals</c> rows.</summary>
+/// <summary>
+/// An event to tally: when, the scope it also counts in besides all (a project or worker type; null: none),
+/// points (quality points of checkpoints, failures of worker tasks) and seconds (durations).
+/// </summary>
+public sealed record Tallied(DateTimeOffset At, string? Scope, long Points = 0, double Seconds = 0);
+
+/// <summary>Names of <c>activity_minutes</c>/<c>activity_hours</c> kinds and <c>analytics_totals</c> rows.</summary>
 public static class ActivityKinds
 {
     public const string Sessions = "sessions";
@@ -103,7 +146,7 @@ public static class ActivityKinds
     public const string Messages = "messages";
     public const string Checkpoints = "checkpoints";
     public const string Reflections = "reflections";
-    public const string QualityPoints = "quality_points";
+    public const string WorkerTasks = "worker_tasks";
     public const string CheckpointBytes = "checkpoint_bytes";
     public const string WorkflowsCompleted = "workflows_completed";
     public const string WorkflowsFailed = "workflows_failed";

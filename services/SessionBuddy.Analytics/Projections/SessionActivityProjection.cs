@@ -101,7 +101,7 @@ public sealed class SessionActivityProjection(EventBatches batches, AnalyticsMet
             command.Parameters.AddWithValue("names", rows.Select(r => r.Name).ToArray());
             command.Parameters.AddWithValue("projects", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(r => r.Project).ToArray());
             command.Parameters.AddWithValue("ats", rows.Select(r => r.CreatedAt).ToArray());
-            EventBatches.CountPerMinute(batch, ActivityKinds.SessionsCreated, accepted.Select(c => c.CreatedAt));
+            EventBatches.Tally(batch, ActivityKinds.SessionsCreated, accepted.Select(c => new Tallied(c.CreatedAt, EventBatches.ProjectScope(c.Project))));
             EventBatches.AddToTotals(batch, (ActivityKinds.Sessions, accepted.Count));
             return Task.CompletedTask;
         }, ct);
@@ -161,6 +161,10 @@ public sealed class SessionActivityProjection(EventBatches batches, AnalyticsMet
                 runs.Parameters.AddWithValue("starteds", ends.Select(WorkflowStart).ToArray());
                 runs.Parameters.AddWithValue("durations", ends.Select(WorkflowSeconds).ToArray());
                 runs.Parameters.AddWithValue("session_durations", ends.Select(SessionSeconds).ToArray());
+                EventBatches.Tally(batch, ActivityKinds.WorkflowsCompleted,
+                    ends.Where(e => e.To == SessionStatuses.Completed).Select(e => new Tallied(e.ChangedAt, EventBatches.ProjectScope(e.Project), 0, WorkflowSeconds(e))));
+                EventBatches.Tally(batch, ActivityKinds.WorkflowsFailed,
+                    ends.Where(e => e.To == SessionStatuses.Failed).Select(e => new Tallied(e.ChangedAt, EventBatches.ProjectScope(e.Project), 0, WorkflowSeconds(e))));
                 EventBatches.AddToTotals(batch,
                     (ActivityKinds.WorkflowsCompleted, ends.Count(e => e.To == SessionStatuses.Completed)),
                     (ActivityKinds.WorkflowsFailed, ends.Count(e => e.To == SessionStatuses.Failed)),
@@ -209,8 +213,7 @@ public sealed class SessionActivityProjection(EventBatches batches, AnalyticsMet
             perSession.Parameters.AddWithValue("qualities", sessions.Select(s => s.Last.QualityScore).ToArray());
             perSession.Parameters.AddWithValue("ats", sessions.Select(s => s.Last.CreatedAt).ToArray());
 
-            EventBatches.CountPerMinute(batch, ActivityKinds.Checkpoints, checkpoints.Select(c => c.CreatedAt));
-            EventBatches.AddPerMinute(batch, ActivityKinds.QualityPoints, checkpoints.Select(c => (c.CreatedAt, (long)c.QualityScore)));
+            EventBatches.Tally(batch, ActivityKinds.Checkpoints, checkpoints.Select(c => new Tallied(c.CreatedAt, EventBatches.ProjectScope(c.Project), c.QualityScore)));
             EventBatches.AddToTotals(batch, (ActivityKinds.Checkpoints, checkpoints.Count), (ActivityKinds.CheckpointBytes, checkpoints.Sum(c => c.SizeBytes)));
             return Task.CompletedTask;
         }, ct);

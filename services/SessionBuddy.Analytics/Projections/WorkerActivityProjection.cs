@@ -32,6 +32,8 @@ public sealed class WorkerActivityProjection(EventBatches batches)
             command.Parameters.AddWithValue("pools", NpgsqlDbType.Array | NpgsqlDbType.Text, tasks.Select(t => t.PoolId).ToArray());
             command.Parameters.AddWithValue("sessions", NpgsqlDbType.Array | NpgsqlDbType.Uuid, tasks.Select(t => t.SessionId).ToArray());
             command.Parameters.AddWithValue("ats", tasks.Select(t => t.Timestamp).ToArray());
+            EventBatches.Tally(batch, ActivityKinds.WorkerTasks, tasks.Select(t => new Tallied(
+                t.Timestamp, EventBatches.WorkerTypeScope(t.WorkerType), t.Status == WorkerTaskStatuses.Completed ? 0 : 1, t.DurationSeconds)));
             return Task.CompletedTask;
         }, ct);
 

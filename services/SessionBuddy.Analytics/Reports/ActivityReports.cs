@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Analytics.Metrics;
+using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.ServiceDefaults.Messaging;
 
@@ -14,13 +15,21 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
 {
     private const string ActiveFilter = "deleted_at IS NULL AND status IN ('starting', 'running')";
 
+    // Tallies in a window: whole hours from activity_hours, the leading partial hour's minutes from activity_minutes
+    // (scope all only; a project's window starts at the whole hour).
+    private const string WindowTalliesSql =
+        """
+        SELECT kind, coalesce(sum(count), 0)::bigint, coalesce(sum(points), 0)::bigint, coalesce(sum(seconds), 0) FROM (
+            SELECT kind, count, points, seconds FROM activity_hours WHERE kind = ANY(@kinds) AND scope = @scope AND hour >= @whole_hours_from
+            UNION ALL
+            SELECT kind, count, points, seconds FROM activity_minutes
+            WHERE @scope = 'all' AND kind = ANY(@kinds) AND minute >= @since_minute AND minute < @whole_hours_from
+        ) w GROUP BY kind
+        """;
+
     private const string SummarySql =
         $"""
-        SELECT (SELECT count(*) FROM session_activity WHERE {ActiveFilter}),
-               (SELECT coalesce(sum(count), 0)::bigint FROM activity_minutes WHERE kind = 'sessions_created' AND minute >= @since),
-               (SELECT coalesce(sum(count), 0)::bigint FROM activity_minutes WHERE kind = 'messages' AND minute >= @since),
-               (SELECT coalesce(sum(count), 0)::bigint FROM activity_minutes WHERE kind = 'reflections' AND minute >= @since),
-               (SELECT coalesce(sum(count), 0)::bigint FROM activity_minutes WHERE kind = 'checkpoints' AND minute >= @since);
+        SELECT count(*) FROM session_activity WHERE {ActiveFilter};
         SELECT session_id, name, project, status, message_count, checkpoint_count, last_activity
         FROM session_activity WHERE deleted_at IS NULL AND last_activity >= @since
         ORDER BY last_activity DESC NULLS LAST LIMIT @recent
@@ -37,31 +46,11 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
         FROM analytics_totals
         """;
 
-    private const string WorkflowSql =
-        """
-        SELECT count(*) FILTER (WHERE outcome = 'completed'), count(*) FILTER (WHERE outcome = 'failed'),
-               coalesce(avg(duration_seconds), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_seconds), 0),
-               coalesce(avg(session_seconds), 0)
-        FROM workflow_runs WHERE ended_at >= @since AND (@project::text IS NULL OR project = @project);
-        SELECT CASE WHEN @project::text IS NULL
-                    THEN (SELECT coalesce(sum(count), 0)::bigint FROM activity_minutes WHERE kind = 'sessions_created' AND minute >= @since)
-                    ELSE (SELECT count(*) FROM session_activity WHERE project = @project AND created_at >= @since) END;
-        """;
-
-    // Quality per day: from the per-minute buckets (checkpoints and the sum of their scores) for all projects,
-    // from the checkpoints themselves for one project.
     private const string QualityByDaySql =
         """
-        SELECT date_trunc('day', c.minute)::date, sum(c.count)::bigint, sum(q.count)::double precision / sum(c.count)
-        FROM activity_minutes c JOIN activity_minutes q ON q.kind = 'quality_points' AND q.minute = c.minute
-        WHERE c.kind = 'checkpoints' AND c.minute >= @since AND @project::text IS NULL
-        GROUP BY 1
-        UNION ALL
-        SELECT date_trunc('day', c.created_at)::date, count(*), avg(c.quality_score)
-        FROM checkpoint_activity c JOIN session_activity s USING (session_id)
-        WHERE c.created_at >= @since AND s.project = @project
-        GROUP BY 1
-        ORDER BY 1
+        SELECT date_trunc('day', hour)::date, sum(count)::bigint, sum(points)::double precision / sum(count)
+        FROM activity_hours WHERE kind = 'checkpoints' AND scope = @scope AND hour >= @from AND count > 0
+        GROUP BY 1 ORDER BY 1
         """;
 
     private const string SessionColumns =
@@ -99,13 +88,15 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
         hours = ReportArguments.Hours(hours);
         var since = DateTimeOffset.UtcNow.AddHours(-hours);
         var totals = await TotalsAsync(ct);
-        await using var command = dataSource.CreateCommand(SummarySql);
-        command.Parameters.AddWithValue("since", Projections.EventBatches.Minute(since));
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var tallies = await WindowTalliesAsync(connection, null, since,
+            [ActivityKinds.SessionsCreated, ActivityKinds.Messages, ActivityKinds.Reflections, ActivityKinds.Checkpoints], ct);
+        await using var command = new NpgsqlCommand(SummarySql, connection);
+        command.Parameters.AddWithValue("since", since);
         command.Parameters.AddWithValue("recent", RecentSessions);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var (active, created, messages, reflections, checkpoints) =
-            (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        var active = reader.GetInt64(0);
         await reader.NextResultAsync(ct);
         var recent = new List<RecentSessionActivity>();
         while (await reader.ReadAsync(ct))
@@ -113,7 +104,8 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
             recent.Add(new RecentSessionActivity(reader.GetGuid(0), NullableString(reader, 1), NullableString(reader, 2), reader.GetString(3),
                 reader.GetInt64(4), reader.GetInt64(5), NullableTime(reader, 6)));
         }
-        return new ActivitySummary(hours, since, active, totals.Sessions, created, messages, reflections, checkpoints, recent);
+        return new ActivitySummary(hours, since, active, totals.Sessions, tallies.Count(ActivityKinds.SessionsCreated),
+            tallies.Count(ActivityKinds.Messages), tallies.Count(ActivityKinds.Reflections), tallies.Count(ActivityKinds.Checkpoints), recent);
     }
 
     public async Task<WorkflowMetrics> WorkflowsAsync(string? project, int daysBack, CancellationToken ct)
@@ -122,23 +114,15 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
         daysBack = ReportArguments.Range(daysBack, "days_back", 1, ReportArguments.MaxDays, "days");
         var since = DateTimeOffset.UtcNow.AddDays(-daysBack);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        long completed, failed, sessions;
-        double avg, p95, avgSession;
-        await using (var command = new NpgsqlCommand(WorkflowSql, connection))
-        {
-            command.Parameters.AddWithValue("since", since);
-            command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            (completed, failed, avg, p95, avgSession) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4));
-            await reader.NextResultAsync(ct);
-            await reader.ReadAsync(ct);
-            sessions = reader.GetInt64(0);
-        }
+        var tallies = await WindowTalliesAsync(connection, project, since,
+            [ActivityKinds.WorkflowsCompleted, ActivityKinds.WorkflowsFailed, ActivityKinds.SessionsCreated, ActivityKinds.Checkpoints], ct);
+        var (completed, failed) = (tallies.Count(ActivityKinds.WorkflowsCompleted), tallies.Count(ActivityKinds.WorkflowsFailed));
+        var seconds = tallies.Seconds(ActivityKinds.WorkflowsCompleted) + tallies.Seconds(ActivityKinds.WorkflowsFailed);
+        var avg = completed + failed == 0 ? 0 : seconds / (completed + failed);
+        var checkpoints = tallies.Count(ActivityKinds.Checkpoints);
+        var quality = checkpoints == 0 ? 0 : (double)tallies.Points(ActivityKinds.Checkpoints) / checkpoints;
         var days = await QualityByDayAsync(connection, project, since, ct);
-        var checkpoints = days.Sum(d => d.Checkpoints);
-        var quality = checkpoints == 0 ? 0 : days.Sum(d => d.AvgQualityScore * d.Checkpoints) / checkpoints;
-        return new WorkflowMetrics(project, daysBack, completed, failed, Round(avg), Round(p95), sessions, Round(avgSession / 60),
+        return new WorkflowMetrics(project, daysBack, completed, failed, Round(avg), tallies.Count(ActivityKinds.SessionsCreated), Round(avg / 60),
             Round(quality), QualityTrend(days), days);
     }
 
@@ -228,8 +212,8 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
     internal static async Task<List<DailyQuality>> QualityByDayAsync(NpgsqlConnection connection, string? project, DateTimeOffset since, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(QualityByDaySql, connection);
-        command.Parameters.AddWithValue("since", since);
-        command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
+        command.Parameters.AddWithValue("scope", Scope(project));
+        command.Parameters.AddWithValue("from", EventBatches.Hour(since));
         var days = new List<DailyQuality>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -238,6 +222,27 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
         }
         return days;
     }
+
+    /// <summary>Counts, quality points and seconds of <paramref name="kinds"/> since <paramref name="since"/>, for all or one project.</summary>
+    internal static async Task<WindowTallies> WindowTalliesAsync(
+        NpgsqlConnection connection, string? project, DateTimeOffset since, string[] kinds, CancellationToken ct)
+    {
+        var hour = EventBatches.Hour(since);
+        await using var command = new NpgsqlCommand(WindowTalliesSql, connection);
+        command.Parameters.AddWithValue("kinds", kinds);
+        command.Parameters.AddWithValue("scope", Scope(project));
+        command.Parameters.AddWithValue("whole_hours_from", project is null && hour < since ? hour.AddHours(1) : hour);
+        command.Parameters.AddWithValue("since_minute", EventBatches.Minute(since));
+        var tallies = new WindowTallies();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            tallies.Add(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3));
+        }
+        return tallies;
+    }
+
+    private static string Scope(string? project) => EventBatches.ProjectScope(project) ?? EventBatches.AllScope;
 
     private async Task<Totals> TotalsAsync(CancellationToken ct)
     {
@@ -253,6 +258,19 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
 
     internal static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    internal sealed class WindowTallies
+    {
+        private readonly Dictionary<string, (long Count, long Points, double Seconds)> _byKind = [];
+
+        public void Add(string kind, long count, long points, double seconds) => _byKind[kind] = (count, points, seconds);
+
+        public long Count(string kind) => _byKind.GetValueOrDefault(kind).Count;
+
+        public long Points(string kind) => _byKind.GetValueOrDefault(kind).Points;
+
+        public double Seconds(string kind) => _byKind.GetValueOrDefault(kind).Seconds;
+    }
 
     private sealed record Totals(long Sessions, long Checkpoints, long CheckpointBytes, long WorkflowsCompleted, long WorkflowsFailed, long WorkflowMilliseconds)
     {

@@ -28,13 +28,13 @@ public sealed class AnalyticsQueryCatalog(NpgsqlDataSource dataSource)
         new("daily_activity", "Per UTC day of the last `days`: sessions created, messages, checkpoints, reflections stored.",
             [QueryParameter.Int("days", 7, 1, ReportArguments.MaxDays)],
             """
-            SELECT date_trunc('day', minute)::date AS day,
+            SELECT date_trunc('day', hour)::date AS day,
                    sum(count) FILTER (WHERE kind = 'sessions_created') AS sessions_created,
                    sum(count) FILTER (WHERE kind = 'messages') AS messages,
                    sum(count) FILTER (WHERE kind = 'checkpoints') AS checkpoints,
                    sum(count) FILTER (WHERE kind = 'reflections') AS reflections
-            FROM activity_minutes WHERE kind IN ('sessions_created', 'messages', 'checkpoints', 'reflections')
-              AND minute >= date_trunc('day', now() - make_interval(days => @days - 1))
+            FROM activity_hours WHERE kind IN ('sessions_created', 'messages', 'checkpoints', 'reflections') AND scope = 'all'
+              AND hour >= date_trunc('day', now() - make_interval(days => @days - 1))
             GROUP BY 1 ORDER BY 1
             """),
         new("top_sessions_by_messages", "The `limit` sessions with the most messages, optionally of one `project`.",
@@ -47,18 +47,19 @@ public sealed class AnalyticsQueryCatalog(NpgsqlDataSource dataSource)
         new("worker_failures_by_type", "Per worker type over the last `days`: tasks, tasks not completed, failure rate, mean duration (s).",
             [QueryParameter.Int("days", 30, 1, ReportArguments.MaxDays)],
             """
-            SELECT worker_type, count(*) AS tasks, count(*) FILTER (WHERE status <> 'completed') AS failed,
-                   round((count(*) FILTER (WHERE status <> 'completed'))::numeric / count(*), 3) AS failure_rate,
-                   round(avg(duration_seconds)::numeric, 3) AS avg_duration_seconds
-            FROM worker_task_activity WHERE completed_at >= now() - make_interval(days => @days)
-            GROUP BY worker_type ORDER BY failure_rate DESC, tasks DESC
+            SELECT substr(scope, 13) AS worker_type, sum(count) AS tasks, sum(points) AS failed,
+                   round(sum(points)::numeric / sum(count), 3) AS failure_rate, round((sum(seconds) / sum(count))::numeric, 3) AS avg_duration_seconds
+            FROM activity_hours WHERE kind = 'worker_tasks' AND scope LIKE 'worker_type:%'
+              AND hour >= date_trunc('hour', now() - make_interval(days => @days))
+            GROUP BY scope ORDER BY failure_rate DESC, tasks DESC
             """),
         new("quality_by_day", "Per UTC day of the last `days`: checkpoints and their mean quality score, optionally of one `project`.",
             [QueryParameter.Int("days", 30, 1, ReportArguments.MaxDays), QueryParameter.Text("project")],
             """
-            SELECT date_trunc('day', c.created_at)::date AS day, count(*) AS checkpoints, round(avg(c.quality_score), 1) AS avg_quality
-            FROM checkpoint_activity c LEFT JOIN session_activity s USING (session_id)
-            WHERE c.created_at >= now() - make_interval(days => @days) AND (@project::text IS NULL OR s.project = @project)
+            SELECT date_trunc('day', hour)::date AS day, sum(count) AS checkpoints, round(sum(points)::numeric / sum(count), 1) AS avg_quality
+            FROM activity_hours
+            WHERE kind = 'checkpoints' AND scope = CASE WHEN @project::text IS NULL THEN 'all' ELSE 'project:' || @project END
+              AND hour >= date_trunc('hour', now() - make_interval(days => @days)) AND count > 0
             GROUP BY 1 ORDER BY 1
             """),
         new("sessions_without_checkpoints", "Active sessions older than `older_than_hours` with no checkpoint yet (at most `limit`).",
@@ -118,7 +119,7 @@ public sealed class AnalyticsQueryCatalog(NpgsqlDataSource dataSource)
         await using var command = new NpgsqlCommand(query.Sql, connection, transaction);
         foreach (var parameter in query.Parameters)
         {
-            command.Parameters.Add(parameter.Bind(values.GetValueOrDefault(parameter.Name)));
+            command.Parameters.Add(parameter.Bind(values.TryGetValue(parameter.Name, out var value) ? value : null));
         }
         await using var reader = await command.ExecuteReaderAsync(ct);
         var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
@@ -186,13 +187,13 @@ public sealed class AnalyticsQueryCatalog(NpgsqlDataSource dataSource)
             if (!IsInt)
             {
                 var text = value is { ValueKind: JsonValueKind.String } s ? ReportArguments.Project(s.GetString())
-                    : value is null || value.Value.ValueKind == JsonValueKind.Null ? null
+                    : value is null || value.Value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined ? null
                     : throw RequestRejectedException.InvalidArgument($"parameters.{Name}", "must be a string");
                 return new NpgsqlParameter(Name, NpgsqlDbType.Text) { Value = (object?)text ?? DBNull.Value };
             }
             var number = value switch
             {
-                null or { ValueKind: JsonValueKind.Null } => Default,
+                null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => Default,
                 { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var whole) => whole,
                 { ValueKind: JsonValueKind.String } t when long.TryParse(t.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
                 _ => throw RequestRejectedException.InvalidArgument($"parameters.{Name}", $"must be an integer between {Min} and {Max}"),

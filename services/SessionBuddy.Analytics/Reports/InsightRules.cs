@@ -6,7 +6,7 @@ namespace SessionBuddy.Analytics.Reports;
 
 /// <summary>
 /// get_insights: fixed rules over the last <c>days</c> (quality trend, workflow failure rate, failure hot spots
-/// by worker type, active sessions without checkpoints, slow tools). Each rule that fires adds one insight.
+/// by worker type, active sessions without checkpoints, tools slow in the last 15 minutes). Each rule that fires adds one insight.
 /// </summary>
 public sealed class InsightRules(NpgsqlDataSource dataSource)
 {
@@ -19,14 +19,14 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
         """
         SELECT count(*) FILTER (WHERE outcome = 'completed'), count(*) FILTER (WHERE outcome = 'failed')
         FROM workflow_runs WHERE ended_at >= @since AND (@project::text IS NULL OR project = @project);
-        SELECT worker_type, count(*), count(*) FILTER (WHERE status <> 'completed')
-        FROM worker_task_activity WHERE completed_at >= @since
-        GROUP BY worker_type HAVING count(*) >= @min_tasks ORDER BY 3 DESC, 1;
+        SELECT substr(scope, 13), sum(count)::bigint, sum(points)::bigint
+        FROM activity_hours WHERE kind = 'worker_tasks' AND scope LIKE 'worker_type:%' AND hour >= date_trunc('hour', @since)
+        GROUP BY scope HAVING sum(count) >= @min_tasks ORDER BY 3 DESC, 1;
         SELECT count(*) FROM session_activity
         WHERE deleted_at IS NULL AND status IN ('starting', 'running') AND checkpoint_count = 0
           AND created_at >= @since AND created_at < now() - interval '1 hour' AND (@project::text IS NULL OR project = @project);
         SELECT tool, count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
-        FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '1 day')
+        FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '15 minutes')
         GROUP BY tool HAVING percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) > @slow_ms ORDER BY 3 DESC LIMIT 5;
         """;
 
@@ -92,7 +92,7 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(ct))
         {
             insights.Add(new Insight("slow_tool", "warning", $"{reader.GetString(0)} is slow",
-                $"p95 {reader.GetDouble(2):0} ms over {reader.GetInt64(1)} calls in the last day.", Math.Round(reader.GetDouble(2), 3)));
+                $"p95 {reader.GetDouble(2):0} ms over {reader.GetInt64(1)} calls in the last 15 minutes.", Math.Round(reader.GetDouble(2), 3)));
         }
         return new AnalyticsInsights(project, days, insights);
     }

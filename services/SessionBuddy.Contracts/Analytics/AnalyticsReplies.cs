@@ -22,7 +22,6 @@ public sealed record WorkflowMetrics(
     long WorkflowsCompleted,
     long WorkflowsFailed,
     double AvgDuration,
-    double P95Duration,
     long TotalSessions,
     double AvgSessionDurationMinutes,
     double AvgQualityScore,

@@ -75,7 +75,7 @@ public sealed class LifecycleStore(
         CheckpointDetails checkpoint;
         try
         {
-            checkpoint = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, summary, signals, ct);
+            checkpoint = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, session.Project, summary, signals, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "checkpoints_operation_id_key")
         {
@@ -102,7 +102,7 @@ public sealed class LifecycleStore(
         var signals = await probe.ProbeAsync(session.WorkingDirectory, ct);
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var final = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, summary, signals, ct);
+        var final = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, session.Project, summary, signals, ct);
         await using var update = new NpgsqlCommand(
             $"UPDATE sessions SET status = 'completed', ended_at = now(), updated_at = now() WHERE id = @id RETURNING {SessionStore.SessionColumns}",
             connection, transaction);
@@ -203,7 +203,7 @@ public sealed class LifecycleStore(
     }
 
     private async Task<CheckpointDetails> InsertCheckpointAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid operationId, Guid sessionId, string? summary,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid operationId, Guid sessionId, string? project, string? summary,
         WorkingDirectorySignals signals, CancellationToken ct)
     {
         var status = await SessionStore.LockStatusAsync(connection, transaction, sessionId, ct);
@@ -243,7 +243,7 @@ public sealed class LifecycleStore(
         var checkpoint = (await ReadCheckpointRowsAsync(insert, ct))[0];
         await outbox.EnqueueAsync(connection, transaction,
             new CheckpointCreated(sessionId, checkpoint.Id, checkpoint.Sequence, checkpoint.QualityScore, checkpoint.CreatedAt,
-                Encoding.UTF8.GetByteCount(summary ?? "") + Encoding.UTF8.GetByteCount(state) + Encoding.UTF8.GetByteCount(breakdown)), ct);
+                Encoding.UTF8.GetByteCount(summary ?? "") + Encoding.UTF8.GetByteCount(state) + Encoding.UTF8.GetByteCount(breakdown), project), ct);
         return checkpoint;
     }
 
