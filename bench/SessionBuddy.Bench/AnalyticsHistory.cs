@@ -143,8 +143,14 @@ public static class AnalyticsHistory
             return task;
         }).ToList();
 
+        // Into temporary tables first: the running services have tallied a few buckets already (the pools' prepared sessions).
+        await using (var temporary = new NpgsqlCommand(
+            "CREATE TEMP TABLE seed_minutes (LIKE activity_minutes); CREATE TEMP TABLE seed_hours (LIKE activity_hours)", connection))
+        {
+            await temporary.ExecuteNonQueryAsync();
+        }
         await using (var buckets = await connection.BeginBinaryImportAsync(
-            "COPY activity_minutes (kind, minute, count, points, seconds) FROM STDIN (FORMAT BINARY)"))
+            "COPY seed_minutes (kind, minute, count, points, seconds) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var ((kind, minute), tally) in minutes)
             {
@@ -158,7 +164,7 @@ public static class AnalyticsHistory
             await buckets.CompleteAsync();
         }
         await using (var buckets = await connection.BeginBinaryImportAsync(
-            "COPY activity_hours (kind, scope, hour, count, points, seconds) FROM STDIN (FORMAT BINARY)"))
+            "COPY seed_hours (kind, scope, hour, count, points, seconds) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var ((kind, scope, hour), tally) in hours)
             {
@@ -189,6 +195,18 @@ public static class AnalyticsHistory
                 await tasks.WriteAsync(at, NpgsqlDbType.TimestampTz);
             }
             await tasks.CompleteAsync();
+        }
+
+        await using (var merge = new NpgsqlCommand(
+            """
+            INSERT INTO activity_minutes SELECT * FROM seed_minutes ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count,
+                points = activity_minutes.points + excluded.points, seconds = activity_minutes.seconds + excluded.seconds;
+            INSERT INTO activity_hours SELECT * FROM seed_hours ON CONFLICT (kind, scope, hour) DO UPDATE SET count = activity_hours.count + excluded.count,
+                points = activity_hours.points + excluded.points, seconds = activity_hours.seconds + excluded.seconds;
+            """, connection))
+        {
+            merge.CommandTimeout = 300;
+            await merge.ExecuteNonQueryAsync();
         }
 
         const int ToolSamples = 30_000;
