@@ -57,6 +57,7 @@ public sealed class AnalyticsCommand : IBenchCommand
             ("get_insights", new()),
             ("query_analytics", new() { ["query_name"] = "worker_failures_by_type" }),
             ("query_analytics", new() { ["query_name"] = "daily_activity", ["parameters"] = new Dictionary<string, object?> { ["days"] = 30 } }),
+            ("export_analytics", new() { ["dataset"] = "sessions", ["limit"] = 100 }),
             ("export_analytics", new() { ["dataset"] = "sessions", ["limit"] = 1000 }),
         };
         Console.WriteLine();

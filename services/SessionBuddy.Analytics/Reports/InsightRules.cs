@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Analytics;
 
 namespace SessionBuddy.Analytics.Reports;
@@ -17,17 +18,16 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
 
     private const string Sql =
         """
-        SELECT count(*) FILTER (WHERE outcome = 'completed'), count(*) FILTER (WHERE outcome = 'failed')
-        FROM workflow_runs WHERE ended_at >= @since AND (@project::text IS NULL OR project = @project);
         SELECT substr(scope, 13), sum(count)::bigint, sum(points)::bigint
         FROM activity_hours WHERE kind = 'worker_tasks' AND scope LIKE 'worker_type:%' AND hour >= date_trunc('hour', @since)
         GROUP BY scope HAVING sum(count) >= @min_tasks ORDER BY 3 DESC, 1;
         SELECT count(*) FROM session_activity
         WHERE deleted_at IS NULL AND status IN ('starting', 'running') AND checkpoint_count = 0
           AND created_at >= @since AND created_at < now() - interval '1 hour' AND (@project::text IS NULL OR project = @project);
-        SELECT tool, count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
-        FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '15 minutes')
-        GROUP BY tool HAVING percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) > @slow_ms ORDER BY 3 DESC LIMIT 5;
+        SELECT tool, calls, p95 FROM (
+            SELECT tool, count(*) AS calls, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+            FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '15 minutes') GROUP BY tool
+        ) t WHERE p95 > @slow_ms ORDER BY p95 DESC LIMIT 5;
         """;
 
     public async Task<AnalyticsInsights> EvaluateAsync(string? project, int days, CancellationToken ct)
@@ -51,15 +51,8 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
                 break;
         }
 
-        await using var command = new NpgsqlCommand(Sql, connection);
-        command.Parameters.AddWithValue("since", since);
-        command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
-        command.Parameters.AddWithValue("min_tasks", (long)MinTasksForHotSpot);
-        command.Parameters.AddWithValue("slow_ms", SlowToolP95Ms);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-
-        await reader.ReadAsync(ct);
-        var (completed, failed) = (reader.GetInt64(0), reader.GetInt64(1));
+        var workflows = await ActivityReports.WindowTalliesAsync(connection, project, since, [ActivityKinds.WorkflowsCompleted, ActivityKinds.WorkflowsFailed], ct);
+        var (completed, failed) = (workflows.Count(ActivityKinds.WorkflowsCompleted), workflows.Count(ActivityKinds.WorkflowsFailed));
         if (completed + failed > 0 && (double)failed / (completed + failed) >= WorkflowFailureRate)
         {
             var rate = (double)failed / (completed + failed);
@@ -67,7 +60,13 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
                 $"{failed} of {completed + failed} workflows (sessions from start to end) failed in the last {days} days ({rate:P0}).", Math.Round(rate, 3)));
         }
 
-        await reader.NextResultAsync(ct);
+        await using var command = new NpgsqlCommand(Sql, connection);
+        command.Parameters.AddWithValue("since", since);
+        command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
+        command.Parameters.AddWithValue("min_tasks", (long)MinTasksForHotSpot);
+        command.Parameters.AddWithValue("slow_ms", SlowToolP95Ms);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+
         while (await reader.ReadAsync(ct))
         {
             var (type, tasks, failedTasks) = (reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
