@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using MassTransit;
+using SessionBuddy.Contracts.Workers;
 using SessionBuddy.EndToEnd.Tests;
 using SessionBuddy.Testing;
 
@@ -132,6 +134,44 @@ public sealed class PollerTests
             Assert.That(scraped.Get("session_buddy_performance_memory_usage_megabytes"), Is.GreaterThan(10));
             Assert.That(scraped.Get("session_buddy_performance_response_time_milliseconds"), Is.GreaterThan(0));
         });
+    }
+
+    // On this private system: the failed tasks become worker_execution memories, which the suite's searches must not see.
+    [Test]
+    public async Task Get_insights_finds_a_failure_hot_spot_by_worker_type()
+    {
+        var workerType = $"flaky-{Guid.NewGuid():N}"[..16];
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(_app.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                await bus.Publish(new WorkerTaskCompleted($"w{i}", Guid.NewGuid(), workerType, "exit 1", i == 0 ? "completed" : "failed",
+                    null, i == 0 ? null : "boom", i == 0 ? 0 : 1, 0.5, null, DateTimeOffset.UtcNow));
+            }
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        JsonElement? hotSpot = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (hotSpot?.ValueKind != JsonValueKind.Object && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            var insights = await _tools.CallOkAsync("get_insights", new { days = 1 });
+            hotSpot = insights.GetProperty("insights").EnumerateArray()
+                .FirstOrDefault(i => i.GetProperty("kind").GetString() == "worker_failure_hot_spot" && i.GetProperty("title").GetString()!.Contains(workerType));
+        }
+        Assert.That(hotSpot!.Value.GetProperty("value").GetDouble(), Is.EqualTo(0.75));
+        Assert.That(hotSpot.Value.GetProperty("severity").GetString(), Is.EqualTo("critical"));
+
+        // The same numbers through the predefined query, run with its default parameters.
+        var byType = await _tools.CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
+        var row = byType.GetProperty("rows").EnumerateArray().Single(r => r[0].GetString() == workerType);
+        Assert.That(new[] { row[1].GetString(), row[2].GetString(), row[3].GetString() }, Is.EqualTo(new[] { "4", "3", "0.750" }));
     }
 
     private async Task<JsonElement> CallOkAsync(string tool, object arguments)
