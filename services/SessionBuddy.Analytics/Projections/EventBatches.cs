@@ -11,6 +11,29 @@ namespace SessionBuddy.Analytics.Projections;
 /// </summary>
 public sealed class EventBatches(NpgsqlDataSource dataSource)
 {
+    private const string TallyMinutesSql =
+        """
+        INSERT INTO activity_minutes (kind, minute, count, points, seconds)
+        SELECT @kind, b.* FROM unnest(@buckets, @counts, @points, @seconds) AS b
+        ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count,
+            points = activity_minutes.points + excluded.points, seconds = activity_minutes.seconds + excluded.seconds
+        """;
+
+    private const string TallyHoursSql =
+        """
+        INSERT INTO activity_hours (kind, scope, hour, count, points, seconds)
+        SELECT @kind, b.* FROM unnest(@scopes, @buckets, @counts, @points, @seconds) AS b
+        ON CONFLICT (kind, scope, hour) DO UPDATE SET count = activity_hours.count + excluded.count,
+            points = activity_hours.points + excluded.points, seconds = activity_hours.seconds + excluded.seconds
+        """;
+
+    private const string TotalsSql =
+        """
+        INSERT INTO analytics_totals (name, value)
+        SELECT t.name, t.delta FROM unnest(@names, @deltas) AS t (name, delta)
+        ON CONFLICT (name) DO UPDATE SET value = analytics_totals.value + excluded.value
+        """;
+
     public async Task<IReadOnlyList<TEvent>> ApplyAsync<TEvent>(
         IReadOnlyList<(Guid MessageId, TEvent Event)> events, string consumer,
         Func<IReadOnlyList<TEvent>, NpgsqlBatch, Task> apply, CancellationToken ct)
@@ -107,29 +130,6 @@ public sealed class EventBatches(NpgsqlDataSource dataSource)
         var utc = at.ToUniversalTime();
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
-
-    private const string TallyMinutesSql =
-        """
-        INSERT INTO activity_minutes (kind, minute, count, points, seconds)
-        SELECT @kind, b.* FROM unnest(@buckets, @counts, @points, @seconds) AS b
-        ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count,
-            points = activity_minutes.points + excluded.points, seconds = activity_minutes.seconds + excluded.seconds
-        """;
-
-    private const string TallyHoursSql =
-        """
-        INSERT INTO activity_hours (kind, scope, hour, count, points, seconds)
-        SELECT @kind, b.* FROM unnest(@scopes, @buckets, @counts, @points, @seconds) AS b
-        ON CONFLICT (kind, scope, hour) DO UPDATE SET count = activity_hours.count + excluded.count,
-            points = activity_hours.points + excluded.points, seconds = activity_hours.seconds + excluded.seconds
-        """;
-
-    private const string TotalsSql =
-        """
-        INSERT INTO analytics_totals (name, value)
-        SELECT t.name, t.delta FROM unnest(@names, @deltas) AS t (name, delta)
-        ON CONFLICT (name) DO UPDATE SET value = analytics_totals.value + excluded.value
-        """;
 }
 
 /// <summary>
