@@ -9,5 +9,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAnalyticsEndpoints();
 
 app.Run();

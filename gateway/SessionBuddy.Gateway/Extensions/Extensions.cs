@@ -1,4 +1,5 @@
 using ModelContextProtocol.Server;
+using SessionBuddy.Gateway.Analytics;
 using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.Gateway.Messaging;
 using SessionBuddy.Gateway.Progress;
@@ -28,6 +29,8 @@ internal static class Extensions
         builder.Services.AddSingleton<ServiceRequests>();
         builder.Services.AddSingleton<TaskCompletionWatch>();
         builder.Services.AddSingleton<TaskEventHub>();
+        builder.Services.AddSingleton<ToolCallTimings>();
+        builder.Services.AddHostedService<ToolCallReporter>();
         // Every gateway process hears every task event, on a queue of its own that goes away with it.
         builder.AddServiceBus(serviceName: null, bus => bus.AddConsumer<TaskEventsConsumer>()
             .Endpoint(e => { e.Temporary = true; e.InstanceId = Guid.NewGuid().ToString("N")[..12]; }), reliableSends: false);

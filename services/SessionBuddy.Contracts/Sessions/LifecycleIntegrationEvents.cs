@@ -4,7 +4,12 @@ namespace SessionBuddy.Contracts.Sessions;
 
 public sealed record SessionStarted(Guid SessionId, string WorkingDirectory, string? Project, DateTimeOffset StartedAt);
 
-public sealed record CheckpointCreated(Guid SessionId, Guid CheckpointId, long Sequence, int QualityScore, DateTimeOffset CreatedAt);
+/// <summary>
+/// <see cref="SizeBytes"/>: UTF-8 bytes of the checkpoint as stored (summary, state, quality breakdown);
+/// <see cref="Project"/>: the session's project.
+/// </summary>
+public sealed record CheckpointCreated(
+    Guid SessionId, Guid CheckpointId, long Sequence, int QualityScore, DateTimeOffset CreatedAt, long SizeBytes = 0, string? Project = null);
 
 public sealed record SessionEnded(Guid SessionId, int QualityScore, string HandoffPath, DateTimeOffset EndedAt);
 

@@ -9,6 +9,20 @@ public sealed record MessageAdded(Guid SessionId, Guid MessageId, string Role, i
 
 public sealed record SessionDeleted(Guid SessionId, DateTimeOffset DeletedAt);
 
+/// <summary>
+/// A session's status changed (update_session, update_sessions, start, end, resume). It carries what a
+/// consumer needs to judge the session on its own, whatever order events of one session arrive in:
+/// when it was created and started (null: never started explicitly).
+/// </summary>
+public sealed record SessionStatusChanged(
+    Guid SessionId,
+    string? Project,
+    string From,
+    string To,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset ChangedAt);
+
 public static class SessionStatuses
 {
     public const string Created = "created";

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
@@ -78,6 +79,9 @@ public static class Extensions
             _ => 1.0,
         };
         services.AddSingleton(options);
+        // Stores write their integration events to the outbox (AddServiceDatabase dispatches them; these are no-ops then).
+        services.TryAddSingleton<OutboxSignal>();
+        services.TryAddSingleton<Outbox>();
 
         switch (embedder)
         {

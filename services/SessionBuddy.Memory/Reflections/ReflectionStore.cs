@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.ServiceDefaults.Data;
 
 namespace SessionBuddy.Memory.Reflections;
 
@@ -12,7 +13,7 @@ namespace SessionBuddy.Memory.Reflections;
 /// sees the committed corpus. De-duplication is the unique (project, content_hash) constraint with
 /// <c>ON CONFLICT DO NOTHING</c>: concurrent identical stores wait for the first and then find its row.
 /// </summary>
-public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettings embeddingSettings)
+public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettings embeddingSettings, Outbox outbox)
 {
     private const string InsertSql =
         """
@@ -39,7 +40,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettin
             ) stats
             ORDER BY i.ord
             ON CONFLICT DO NOTHING
-            RETURNING id, project, category, term_counts, doc_length, created_at
+            RETURNING id, project, category, session_id, term_counts, doc_length, created_at
         ), terms AS MATERIALIZED (
             SELECT i.id, i.project, i.category, i.doc_length, k.key AS term, k.value::int AS tf
             FROM inserted i, jsonb_each_text(i.term_counts) AS k
@@ -60,6 +61,12 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettin
             SET doc_count = doc_count + s.n, total_length = total_length + s.len
             FROM (SELECT count(*) AS n, coalesce(sum(doc_length), 0) AS len FROM inserted) s
             WHERE slot = @slot AND s.n > 0
+        ), added_events AS (
+            -- ReflectionAdded for each new row, committed with it (the transactional outbox; camelCase like Outbox's JSON).
+            INSERT INTO outbox_messages (id, message_type, payload)
+            SELECT gen_random_uuid(), @event_type,
+                   jsonb_build_object('reflectionId', i.id, 'project', i.project, 'category', i.category, 'sessionId', i.session_id, 'createdAt', i.created_at)
+            FROM inserted i
         )
         SELECT id, created_at FROM inserted
         """;
@@ -153,6 +160,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettin
             command.Parameters.AddWithValue("model", embeddingSettings.Key);
             command.Parameters.AddWithValue("embeddings", embeddings is null ? Array.Empty<float>() : embeddings.SelectMany(v => v).ToArray());
             command.Parameters.AddWithValue("slot", Random.Shared.Next(16));
+            command.Parameters.AddWithValue("event_type", typeof(ReflectionAdded).FullName!);
 
             var rows = new Dictionary<Guid, DateTimeOffset>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -162,6 +170,10 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettin
             }
             return rows;
         }, cancellationToken);
+        if (inserted.Count > 0)
+        {
+            outbox.NotifyCommitted();
+        }
 
         var outcomes = new StoreOutcome[reflections.Count];
         for (var i = 0; i < reflections.Count; i++)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -49,6 +50,7 @@ public sealed class LifecycleStore(
         update.Parameters.AddWithValue("id", created.Id);
         var running = (await SessionStore.ReadSingleAsync(update, ct))!;
         await outbox.EnqueueAsync(connection, transaction, new SessionStarted(running.Id, directory, project, running.UpdatedAt), ct);
+        await sessions.EnqueueStatusChangesAsync(connection, transaction, [(running.Id, status, SessionStatuses.Running)], ct);
         await transaction.CommitAsync(ct);
         outbox.NotifyCommitted();
 
@@ -73,7 +75,7 @@ public sealed class LifecycleStore(
         CheckpointDetails checkpoint;
         try
         {
-            checkpoint = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, summary, signals, ct);
+            checkpoint = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, session.Project, summary, signals, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "checkpoints_operation_id_key")
         {
@@ -100,7 +102,7 @@ public sealed class LifecycleStore(
         var signals = await probe.ProbeAsync(session.WorkingDirectory, ct);
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var final = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, summary, signals, ct);
+        var final = await InsertCheckpointAsync(connection, transaction, operationId, sessionId, session.Project, summary, signals, ct);
         await using var update = new NpgsqlCommand(
             $"UPDATE sessions SET status = 'completed', ended_at = now(), updated_at = now() WHERE id = @id RETURNING {SessionStore.SessionColumns}",
             connection, transaction);
@@ -115,6 +117,7 @@ public sealed class LifecycleStore(
         await File.WriteAllTextAsync(handoffPath, SessionMarkdown.Handoff(completed, summary, checkpoints, messages), ct);
 
         await outbox.EnqueueAsync(connection, transaction, new SessionEnded(sessionId, final.QualityScore, handoffPath, completed.UpdatedAt), ct);
+        await sessions.EnqueueStatusChangesAsync(connection, transaction, [(sessionId, SessionStatuses.Running, SessionStatuses.Completed)], ct);
         await transaction.CommitAsync(ct);
         outbox.NotifyCommitted();
         workspaces.Log(completed.WorkspaceDir, $"checkpoint {final.Sequence}: quality {final.QualityScore}/100");
@@ -168,6 +171,10 @@ public sealed class LifecycleStore(
         update.Parameters.AddWithValue("id", sessionId);
         var resumed = (await SessionStore.ReadSingleAsync(update, ct))!;
         await outbox.EnqueueAsync(connection, transaction, new SessionResumed(sessionId, checkpoint?.Id, resumed.UpdatedAt), ct);
+        if (status != SessionStatuses.Running)
+        {
+            await sessions.EnqueueStatusChangesAsync(connection, transaction, [(sessionId, status, SessionStatuses.Running)], ct);
+        }
         await transaction.CommitAsync(ct);
         outbox.NotifyCommitted();
 
@@ -196,7 +203,7 @@ public sealed class LifecycleStore(
     }
 
     private async Task<CheckpointDetails> InsertCheckpointAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid operationId, Guid sessionId, string? summary,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid operationId, Guid sessionId, string? project, string? summary,
         WorkingDirectorySignals signals, CancellationToken ct)
     {
         var status = await SessionStore.LockStatusAsync(connection, transaction, sessionId, ct);
@@ -230,11 +237,13 @@ public sealed class LifecycleStore(
         insert.Parameters.AddWithValue("sequence", prior + 1);
         insert.Parameters.AddWithValue("summary", NpgsqlDbType.Text, (object?)summary ?? DBNull.Value);
         insert.Parameters.AddWithValue("score", assessment.Score);
-        insert.Parameters.AddWithValue("breakdown", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(assessment.Breakdown, Json));
+        var breakdown = JsonSerializer.Serialize(assessment.Breakdown, Json);
+        insert.Parameters.AddWithValue("breakdown", NpgsqlDbType.Jsonb, breakdown);
         insert.Parameters.AddWithValue("state", NpgsqlDbType.Jsonb, state);
         var checkpoint = (await ReadCheckpointRowsAsync(insert, ct))[0];
         await outbox.EnqueueAsync(connection, transaction,
-            new CheckpointCreated(sessionId, checkpoint.Id, checkpoint.Sequence, checkpoint.QualityScore, checkpoint.CreatedAt), ct);
+            new CheckpointCreated(sessionId, checkpoint.Id, checkpoint.Sequence, checkpoint.QualityScore, checkpoint.CreatedAt,
+                Encoding.UTF8.GetByteCount(summary ?? "") + Encoding.UTF8.GetByteCount(state) + Encoding.UTF8.GetByteCount(breakdown), project), ct);
         return checkpoint;
     }
 

@@ -29,9 +29,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             status = COALESCE(@status, status),
             metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
             ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
+            started_at = CASE WHEN @status = 'running' THEN COALESCE(started_at, now()) ELSE started_at END,
             updated_at = now()
         WHERE id = @id
         """;
+
+    // What a SessionStatusChanged carries besides the change itself.
+    private const string StatusContextSql = "SELECT id, project, created_at, started_at FROM sessions WHERE id = ANY(@ids)";
 
     internal const string SessionColumns =
         "id, name, project, status, working_directory, workspace_dir, metadata::text, message_count, created_at, updated_at";
@@ -180,7 +184,16 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         command.Parameters.AddWithValue("status", NpgsqlDbType.Text, (object?)status ?? DBNull.Value);
         command.Parameters.AddWithValue("metadata", NpgsqlDbType.Text, (object?)metadataJson ?? DBNull.Value);
         var updated = await ReadSingleAsync(command, ct) ?? throw SessionNotFound(sessionId);
+        var changed = status is not null && status != current;
+        if (changed)
+        {
+            await EnqueueStatusChangesAsync(connection, transaction, [(sessionId, current, status!)], ct);
+        }
         await transaction.CommitAsync(ct);
+        if (changed)
+        {
+            outbox.NotifyCommitted();
+        }
         await MirrorAsync(updated, ct);
         if (status is not null && status != current)
         {
@@ -244,7 +257,12 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             }
             while (await reader.NextResultAsync(ct));
         }
+        await EnqueueStatusChangesAsync(connection, transaction, transitions, ct);
         await transaction.CommitAsync(ct);
+        if (transitions.Count > 0)
+        {
+            outbox.NotifyCommitted();
+        }
 
         await MirrorManyAsync(connection, updated.Values, ct);
         foreach (var (sessionId, from, to) in transitions)
@@ -252,6 +270,40 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
             workspaces.Log(updated[sessionId].WorkspaceDir, $"status {from} → {to}");
         }
         return [.. updated.Values];
+    }
+
+    /// <summary>
+    /// One SessionStatusChanged per transition, written to the outbox in the caller's transaction. Their times
+    /// strictly increase in transition order (a microsecond apart, PostgreSQL's resolution), so a consumer can
+    /// tell which of several changes of one session in one transaction came last.
+    /// </summary>
+    internal async Task EnqueueStatusChangesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(Guid SessionId, string From, string To)> transitions, CancellationToken ct)
+    {
+        if (transitions.Count == 0)
+        {
+            return;
+        }
+        var context = new Dictionary<Guid, (string? Project, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt)>();
+        await using (var select = new NpgsqlCommand(StatusContextSql, connection, transaction))
+        {
+            select.Parameters.AddWithValue("ids", transitions.Select(t => t.SessionId).Distinct().ToArray());
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                context[reader.GetGuid(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+            }
+        }
+        var at = DateTimeOffset.UtcNow;
+        var events = new List<SessionStatusChanged>(transitions.Count);
+        foreach (var (sessionId, from, to) in transitions)
+        {
+            var (project, createdAt, startedAt) = context[sessionId];
+            events.Add(new SessionStatusChanged(sessionId, project, from, to, createdAt, startedAt, at));
+            at = at.AddMicroseconds(1);
+        }
+        await outbox.EnqueueManyAsync(connection, transaction, events, ct);
     }
 
     /// <summary>The session's status, its row locked until the transaction ends; not found is a refusal.</summary>

@@ -1,5 +1,5 @@
 using MassTransit;
-using SessionBuddy.Analytics.Activity;
+using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Messaging;
 

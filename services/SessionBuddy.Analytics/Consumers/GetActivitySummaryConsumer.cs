@@ -1,0 +1,12 @@
+using MassTransit;
+using SessionBuddy.Analytics.Reports;
+using SessionBuddy.Contracts.Analytics;
+using SessionBuddy.ServiceDefaults.Messaging;
+
+namespace SessionBuddy.Analytics.Consumers;
+
+public sealed class GetActivitySummaryConsumer(ActivityReports reports) : IConsumer<GetActivitySummary>
+{
+    public Task Consume(ConsumeContext<GetActivitySummary> context) => context.RespondWithAsync(() =>
+        reports.SummaryAsync(context.Message.Hours, context.CancellationToken));
+}

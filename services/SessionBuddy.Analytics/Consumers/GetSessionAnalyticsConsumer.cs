@@ -1,0 +1,12 @@
+using MassTransit;
+using SessionBuddy.Analytics.Reports;
+using SessionBuddy.Contracts.Analytics;
+using SessionBuddy.ServiceDefaults.Messaging;
+
+namespace SessionBuddy.Analytics.Consumers;
+
+public sealed class GetSessionAnalyticsConsumer(ActivityReports reports) : IConsumer<GetSessionAnalytics>
+{
+    public Task Consume(ConsumeContext<GetSessionAnalytics> context) => context.RespondWithAsync(() =>
+        reports.SessionsAsync(context.Message.Limit, context.Message.SortBy, context.CancellationToken));
+}

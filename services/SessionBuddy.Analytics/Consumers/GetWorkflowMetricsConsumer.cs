@@ -1,0 +1,12 @@
+using MassTransit;
+using SessionBuddy.Analytics.Reports;
+using SessionBuddy.Contracts.Analytics;
+using SessionBuddy.ServiceDefaults.Messaging;
+
+namespace SessionBuddy.Analytics.Consumers;
+
+public sealed class GetWorkflowMetricsConsumer(ActivityReports reports) : IConsumer<GetWorkflowMetrics>
+{
+    public Task Consume(ConsumeContext<GetWorkflowMetrics> context) => context.RespondWithAsync(() =>
+        reports.WorkflowsAsync(context.Message.Project, context.Message.DaysBack, context.CancellationToken));
+}

@@ -1,0 +1,12 @@
+using MassTransit;
+using SessionBuddy.Analytics.Reports;
+using SessionBuddy.Contracts.Analytics;
+using SessionBuddy.ServiceDefaults.Messaging;
+
+namespace SessionBuddy.Analytics.Consumers;
+
+public sealed class SummarizeSessionConsumer(ActivityReports reports) : IConsumer<SummarizeSession>
+{
+    public Task Consume(ConsumeContext<SummarizeSession> context) => context.RespondWithAsync(() =>
+        reports.SummarizeAsync(context.Message.SessionId, context.CancellationToken));
+}

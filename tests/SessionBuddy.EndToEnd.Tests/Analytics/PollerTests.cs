@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using SessionBuddy.Contracts.Workers;
+using SessionBuddy.EndToEnd.Tests;
+using SessionBuddy.Testing;
+
+// A namespace of its own: these tests run on a private system (not Suite.App), so every count is exactly the workload's.
+namespace SessionBuddy.EndToEnd.Analytics;
+
+/// <summary>
+/// Seed 002's poller against a scripted workload: N sessions, M checkpoints, K failed workflows. The poller calls the
+/// four analytics tools over MCP every interval and converts their fields to metric values, as the seed does; the
+/// numbers must match the workload exactly, and so must the session_buddy.* metrics scraped from the Analytics
+/// service's Prometheus endpoint.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class PollerTests
+{
+    private const int Sessions = 5;          // N: all started
+    private const int CheckpointedSessions = 3;
+    private const int CheckpointsEach = 2;
+    private const int Ended = 2;             // end writes one more checkpoint each, and completes the workflow
+    private const int Failed = 2;            // K: update_session(status=failed)
+    private const int Checkpoints = CheckpointedSessions * CheckpointsEach + Ended; // M
+    private const int Active = Sessions - Ended - Failed;
+    private const int Reflections = 3;
+
+    private DistributedAppFixture _app = null!;
+    private ToolClient _tools = null!;
+    private string _workingDirectory = null!;
+    private int _callsMade;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _app = await DistributedAppFixture.CreateAsync();
+        _tools = await ToolClient.ConnectAsync(_app.McpUri);
+        _workingDirectory = Directory.CreateTempSubdirectory("e2e-poller-").FullName;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _tools.DisposeAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_workingDirectory, recursive: true);
+    }
+
+    [Test]
+    public async Task The_poller_and_the_exporter_see_exactly_the_scripted_workload()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < Sessions; i++)
+        {
+            ids.Add((await CallOkAsync("start", new { working_directory = _workingDirectory, project = "poller" })).GetProperty("id").GetString()!);
+            await CallOkAsync("add_message", new { session_id = ids[i], role = "user", content = $"step {i}" });
+        }
+        for (var i = 0; i < CheckpointedSessions; i++)
+        {
+            for (var c = 0; c < CheckpointsEach; c++)
+            {
+                await CallOkAsync("checkpoint", new { session_id = ids[i], summary = $"checkpoint {c} of session {i}" });
+            }
+        }
+        for (var i = 0; i < Ended; i++)
+        {
+            await CallOkAsync("end", new { session_id = ids[i], summary = "done" });
+        }
+        for (var i = Sessions - Failed; i < Sessions; i++)
+        {
+            await CallOkAsync("update_session", new { session_id = ids[i], status = "failed" });
+        }
+        for (var i = 0; i < Reflections; i++)
+        {
+            await CallOkAsync("store_reflection", new { content = $"lesson {i}: poll every interval", project = "poller", session_id = ids[0] });
+        }
+        await CallOkAsync("store_reflection", new { content = "lesson 0: poll every interval", project = "poller" }); // a duplicate: not stored again
+        var workloadCalls = _callsMade;
+        // Worker pools keep a stock of prepared task sessions (project workerpool): real sessions, counted in the total.
+        var prepared = (await _tools.CallOkAsync("list_sessions", new { project = "workerpool", limit = 100 })).GetProperty("sessions").GetArrayLength();
+
+        var poller = new SeedPoller(_tools, TimeSpan.FromSeconds(1));
+        var expected = new Dictionary<string, double>
+        {
+            ["session_buddy.sessions.total"] = Sessions + prepared,
+            ["session_buddy.sessions.active"] = Active,
+            ["session_buddy.workflows.completed"] = Ended,
+            ["session_buddy.workflows.failed"] = Failed,
+            ["session_buddy.checkpoints.total"] = Checkpoints,
+            ["poller.reflections_stored"] = Reflections,
+            ["poller.messages"] = Sessions,
+        };
+        var seen = await poller.PollUntilAsync(values =>
+            expected.All(e => values.GetValueOrDefault(e.Key, double.NaN) == e.Value) && values["poller.response_time_calls"] >= workloadCalls,
+            TimeSpan.FromSeconds(60));
+
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, value) in expected)
+            {
+                Assert.That(seen[name], Is.EqualTo(value), name);
+            }
+            Assert.That(seen["session_buddy.checkpoint.size"], Is.GreaterThan(0), "avg_checkpoint_size (bytes)");
+            Assert.That(seen["session_buddy.workflow.duration"], Is.GreaterThanOrEqualTo(0), "avg_duration (s)");
+            Assert.That(seen["session_buddy.performance.memory_usage"], Is.GreaterThan(10), "gateway + analytics working sets (MB)");
+            Assert.That(seen["session_buddy.performance.cpu_usage"], Is.InRange(0, 100), "cpu_usage (percent)");
+            Assert.That(seen["session_buddy.performance.response_time"], Is.GreaterThan(0), "mean tool-call latency (ms)");
+            Assert.That(seen["poller.response_time_calls"], Is.InRange(workloadCalls, workloadCalls + poller.CallsMade),
+                "every tool call the gateway served is counted once");
+        });
+
+        // The exporter: counters and gauges equal the tools' numbers; histograms count each checkpoint and workflow once.
+        using var http = new HttpClient();
+        var metricsUri = new Uri(_app.GetEndpoint("analytics"), "/metrics");
+        var scraped = await PollScrapeAsync(http, metricsUri, m =>
+            m.Get("session_buddy_sessions_total") == Sessions + prepared && m.Get("session_buddy_checkpoints_total") == Checkpoints
+            && m.Get("session_buddy_workflows_failed_total") == Failed && m.Get("session_buddy_workflows_completed_total") == Ended
+            && m.Get("session_buddy_sessions_active") == Active && m.Get("session_buddy_performance_response_time_milliseconds") > 0);
+        var analytics = await _tools.CallOkAsync("get_session_analytics", new { });
+        Assert.Multiple(() =>
+        {
+            Assert.That(scraped.Get("session_buddy_sessions_total"), Is.EqualTo(Sessions + prepared), scraped.Text);
+            Assert.That(scraped.Get("session_buddy_sessions_active"), Is.EqualTo(Active));
+            Assert.That(scraped.Get("session_buddy_checkpoints_total"), Is.EqualTo(Checkpoints));
+            Assert.That(scraped.Get("session_buddy_workflows_completed_total"), Is.EqualTo(Ended));
+            Assert.That(scraped.Get("session_buddy_workflows_failed_total"), Is.EqualTo(Failed));
+            Assert.That(scraped.Get("session_buddy_checkpoint_size_bytes_count"), Is.EqualTo(Checkpoints));
+            Assert.That(scraped.Get("session_buddy_checkpoint_size_bytes_sum") / Checkpoints,
+                Is.EqualTo(analytics.GetProperty("avg_checkpoint_size").GetDouble()).Within(0.001), "mean checkpoint size");
+            Assert.That(scraped.Get("session_buddy_workflow_duration_seconds_count"), Is.EqualTo(Ended + Failed));
+            Assert.That(scraped.Get("session_buddy_session_duration_seconds_count"), Is.EqualTo(Ended + Failed));
+            Assert.That(scraped.Get("session_buddy_performance_memory_usage_megabytes"), Is.GreaterThan(10));
+            Assert.That(scraped.Get("session_buddy_performance_response_time_milliseconds"), Is.GreaterThan(0));
+        });
+    }
+
+    // On this private system: the failed tasks become worker_execution memories, which the suite's searches must not see.
+    [Test]
+    public async Task Get_insights_finds_a_failure_hot_spot_by_worker_type()
+    {
+        var workerType = $"flaky-{Guid.NewGuid():N}"[..16];
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(_app.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                await bus.Publish(new WorkerTaskCompleted($"w{i}", Guid.NewGuid(), workerType, "exit 1", i == 0 ? "completed" : "failed",
+                    null, i == 0 ? null : "boom", i == 0 ? 0 : 1, 0.5, null, DateTimeOffset.UtcNow));
+            }
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        JsonElement? hotSpot = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (hotSpot?.ValueKind != JsonValueKind.Object && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            var insights = await _tools.CallOkAsync("get_insights", new { days = 1 });
+            hotSpot = insights.GetProperty("insights").EnumerateArray()
+                .FirstOrDefault(i => i.GetProperty("kind").GetString() == "worker_failure_hot_spot" && i.GetProperty("title").GetString()!.Contains(workerType));
+        }
+        Assert.That(hotSpot!.Value.GetProperty("value").GetDouble(), Is.EqualTo(0.75));
+        Assert.That(hotSpot.Value.GetProperty("severity").GetString(), Is.EqualTo("critical"));
+
+        // The same numbers through the predefined query, run with its default parameters.
+        var byType = await _tools.CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
+        var row = byType.GetProperty("rows").EnumerateArray().Single(r => r[0].GetString() == workerType);
+        Assert.That(new[] { row[1].GetString(), row[2].GetString(), row[3].GetString() }, Is.EqualTo(new[] { "4", "3", "0.750" }));
+    }
+
+    private async Task<JsonElement> CallOkAsync(string tool, object arguments)
+    {
+        _callsMade++;
+        return await _tools.CallOkAsync(tool, arguments);
+    }
+
+    private static async Task<PrometheusText> PollScrapeAsync(HttpClient http, Uri uri, Func<PrometheusText, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        PrometheusText scraped;
+        do
+        {
+            scraped = new PrometheusText(await http.GetStringAsync(uri));
+            if (done(scraped))
+            {
+                break;
+            }
+            await Task.Delay(500);
+        }
+        while (DateTime.UtcNow < deadline);
+        return scraped;
+    }
+
+    /// <summary>The samples of a Prometheus text exposition, summed over label sets by metric name.</summary>
+    private sealed class PrometheusText(string text)
+    {
+        private readonly Dictionary<string, double> _values = text.Split('\n')
+            .Where(line => line.Length > 0 && line[0] != '#')
+            .Select(line =>
+            {
+                var name = line[..line.IndexOfAny(['{', ' '])];
+                var value = line[(line.LastIndexOf('}') is var close and >= 0 ? close + 1 : name.Length)..].Trim().Split(' ')[0];
+                return (Name: name, Value: double.Parse(value, CultureInfo.InvariantCulture));
+            })
+            .GroupBy(s => s.Name)
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
+
+        public string Text { get; } = text;
+
+        public double Get(string name) => _values.GetValueOrDefault(name, double.NaN);
+    }
+}
+
+/// <summary>
+/// What seed 002's SessionBuddyPoller does each interval: call get_activity_summary, get_workflow_metrics,
+/// get_session_analytics and get_performance_metrics over MCP and convert their fields to session_buddy.* values.
+/// </summary>
+internal sealed class SeedPoller(ToolClient tools, TimeSpan interval)
+{
+    public int CallsMade { get; private set; }
+
+    public async Task<Dictionary<string, double>> PollOnceAsync()
+    {
+        var activity = await CallAsync("get_activity_summary");
+        var workflows = await CallAsync("get_workflow_metrics");
+        var sessions = await CallAsync("get_session_analytics");
+        var performance = await CallAsync("get_performance_metrics");
+        return new Dictionary<string, double>
+        {
+            ["session_buddy.sessions.total"] = Number(activity, "total_sessions"),
+            ["session_buddy.sessions.active"] = Number(activity, "active_sessions"),
+            ["session_buddy.workflows.completed"] = Number(workflows, "workflows_completed"),
+            ["session_buddy.workflows.failed"] = Number(workflows, "workflows_failed"),
+            ["session_buddy.workflow.duration"] = Number(workflows, "avg_duration"),
+            ["session_buddy.checkpoints.total"] = Number(sessions, "total_checkpoints"),
+            ["session_buddy.checkpoint.size"] = Number(sessions, "avg_checkpoint_size"),
+            ["session_buddy.session.duration"] = Number(sessions, "session_duration"),
+            ["session_buddy.performance.cpu_usage"] = Number(performance, "cpu_usage"),
+            ["session_buddy.performance.memory_usage"] = Number(performance, "memory_usage"),
+            ["session_buddy.performance.response_time"] = Number(performance, "response_time"),
+            ["poller.response_time_calls"] = Number(performance.GetProperty("response_time_percentiles"), "calls"),
+            ["poller.recent_activity"] = activity.GetProperty("recent_activity").GetArrayLength(),
+            ["poller.reflections_stored"] = Number(activity, "reflections_stored"),
+            ["poller.messages"] = Number(activity, "messages"),
+        };
+    }
+
+    /// <summary>Polls every interval until <paramref name="done"/> holds or the time is up; returns the last values.</summary>
+    public async Task<Dictionary<string, double>> PollUntilAsync(Func<Dictionary<string, double>, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        using var timer = new PeriodicTimer(interval);
+        var values = await PollOnceAsync();
+        while (!done(values) && DateTime.UtcNow < deadline && await timer.WaitForNextTickAsync())
+        {
+            values = await PollOnceAsync();
+        }
+        return values;
+    }
+
+    private async Task<JsonElement> CallAsync(string tool)
+    {
+        CallsMade++;
+        return await tools.CallOkAsync(tool);
+    }
+
+    private static double Number(JsonElement result, string field) =>
+        result.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble()
+            : throw new AssertionException($"the poller cannot convert {field}: {result}");
+}

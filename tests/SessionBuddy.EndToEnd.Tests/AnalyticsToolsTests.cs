@@ -1,0 +1,175 @@
+using System.Text.Json;
+
+namespace SessionBuddy.EndToEnd.Tests;
+
+/// <summary>summarize_session, get_insights, query_analytics and export_analytics on real events, and every analytics tool's refusals.</summary>
+[TestFixture]
+public sealed class AnalyticsToolsTests
+{
+    private ToolClient _tools = null!;
+    private string _workingDirectory = null!;
+    private string _project = null!;
+    private string _sessionId = null!;
+    private DateTimeOffset _startedAt;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _tools = await ToolClient.ConnectAsync(Suite.App.McpUri);
+        _workingDirectory = Directory.CreateTempSubdirectory("e2e-analytics-").FullName;
+        _project = $"analytics-{Guid.NewGuid():N}";
+        _startedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        // One whole session: start, two messages, a checkpoint, end (a second checkpoint).
+        _sessionId = (await _tools.CallOkAsync("start", new { working_directory = _workingDirectory, project = _project })).GetProperty("id").GetString()!;
+        await _tools.CallOkAsync("add_message", new { session_id = _sessionId, role = "user", content = "first" });
+        await _tools.CallOkAsync("add_message", new { session_id = _sessionId, role = "assistant", content = "second" });
+        await _tools.CallOkAsync("checkpoint", new { session_id = _sessionId, summary = "halfway" });
+        await _tools.CallOkAsync("end", new { session_id = _sessionId, summary = "done" });
+        await EventuallyAsync(async () =>
+        {
+            var summary = await _tools.CallAsync("summarize_session", new { session_id = _sessionId });
+            return summary.IsError != true && summary.StructuredContent!.Value.GetProperty("status").GetString() == "completed"
+                && summary.StructuredContent.Value.GetProperty("checkpoints").GetInt64() == 2
+                && summary.StructuredContent.Value.GetProperty("messages").GetInt64() == 2;
+        });
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _tools.DisposeAsync();
+        Directory.Delete(_workingDirectory, recursive: true);
+    }
+
+    [Test]
+    public async Task Summarize_session_reports_what_the_session_did()
+    {
+        var summary = await _tools.CallOkAsync("summarize_session", new { session_id = _sessionId });
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.GetProperty("project").GetString(), Is.EqualTo(_project));
+            Assert.That(summary.GetProperty("messages").GetInt64(), Is.EqualTo(2));
+            Assert.That(summary.GetProperty("content_chars").GetInt64(), Is.EqualTo("first".Length + "second".Length));
+            Assert.That(summary.GetProperty("quality_scores").GetArrayLength(), Is.EqualTo(2));
+            Assert.That(summary.GetProperty("avg_checkpoint_size").GetDouble(), Is.GreaterThan(0));
+            Assert.That(summary.GetProperty("duration_seconds").GetDouble(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(summary.GetProperty("summary").GetString(), Does.Contain("completed").And.Contain("2 messages"));
+        });
+    }
+
+    [Test]
+    public async Task Query_analytics_lists_its_queries_and_runs_them_with_parameters()
+    {
+        var list = await _tools.CallOkAsync("query_analytics", new { query_name = "list" });
+        var names = list.GetProperty("available_queries").EnumerateArray().Select(q => q.GetProperty("name").GetString()).ToList();
+        Assert.That(names, Does.Contain("top_sessions_by_messages").And.Contain("worker_failures_by_type").And.Contain("daily_activity"));
+
+        var top = await _tools.CallOkAsync("query_analytics", new { query_name = "top_sessions_by_messages", parameters = new { project = _project, limit = 5 } });
+        var columns = top.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList();
+        var rows = top.GetProperty("rows").EnumerateArray().ToList();
+        Assert.That(rows, Has.Count.EqualTo(1));
+        Assert.That(rows[0][columns.IndexOf("session_id")].GetString(), Is.EqualTo(_sessionId));
+        Assert.That(rows[0][columns.IndexOf("messages")].GetString(), Is.EqualTo("2"));
+    }
+
+    [Test]
+    public async Task Export_analytics_writes_csv_and_json_and_pages_by_cursor()
+    {
+        var since = _startedAt.ToString("O");
+        var csv = await _tools.CallOkAsync("export_analytics", new { dataset = "workflows", format = "csv", since });
+        var lines = csv.GetProperty("content").GetString()!.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Does.StartWith("session_id,project,outcome"));
+        Assert.That(lines.Skip(1).Where(l => l.StartsWith(_sessionId)).ToList(), Has.Count.EqualTo(1).And.All.Contain(",completed,"));
+
+        var json = await _tools.CallOkAsync("export_analytics", new { dataset = "checkpoints", format = "json", since });
+        var checkpoints = JsonDocument.Parse(json.GetProperty("content").GetString()!).RootElement.EnumerateArray()
+            .Where(c => c.GetProperty("session_id").GetString() == _sessionId).ToList();
+        Assert.That(checkpoints.Select(c => c.GetProperty("sequence").GetInt64()), Is.EqualTo(new long[] { 1, 2 }));
+
+        // One row per chunk: every checkpoint since the start comes exactly once, then no cursor.
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var chunk = await _tools.CallOkAsync("export_analytics", new { dataset = "checkpoints", format = "json", since, limit = 1, cursor });
+            seen.AddRange(JsonDocument.Parse(chunk.GetProperty("content").GetString()!).RootElement.EnumerateArray()
+                .Select(c => c.GetProperty("checkpoint_id").GetString()!));
+            cursor = chunk.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null && seen.Count < 1000);
+        Assert.That(seen, Is.Unique);
+        Assert.That(seen, Is.SupersetOf(checkpoints.Select(c => c.GetProperty("checkpoint_id").GetString())));
+    }
+
+    [TestCase("hours", 0)]
+    [TestCase("hours", -2)]
+    [TestCase("hours", 1e9)]
+    public async Task Get_activity_summary_refuses_bad_hours(string argument, double hours) =>
+        Assert.That(await _tools.CallErrorAsync("get_activity_summary", new { hours }), Does.Contain(argument).And.Contain("at most"));
+
+    [Test]
+    public async Task Get_workflow_metrics_refuses_bad_days_back()
+    {
+        Assert.That(await _tools.CallErrorAsync("get_workflow_metrics", new { days_back = 0 }), Does.Contain("days_back"));
+        Assert.That(await _tools.CallErrorAsync("get_workflow_metrics", new { days_back = 100_000 }), Does.Contain("days_back").And.Contain("366"));
+    }
+
+    [Test]
+    public async Task Get_session_analytics_refuses_huge_limits_and_unknown_sort_keys()
+    {
+        Assert.That(await _tools.CallErrorAsync("get_session_analytics", new { limit = 1_000_000 }), Does.Contain("limit").And.Contain("100"));
+        Assert.That(await _tools.CallErrorAsync("get_session_analytics", new { sort_by = "name; DROP TABLE x" }),
+            Does.Contain("sort_by").And.Contain("last_activity, messages"));
+    }
+
+    [Test]
+    public async Task Get_performance_metrics_refuses_bad_minutes() =>
+        Assert.That(await _tools.CallErrorAsync("get_performance_metrics", new { minutes = 0 }), Does.Contain("minutes").And.Contain("1440"));
+
+    [Test]
+    public async Task Summarize_session_refuses_bad_and_unknown_ids()
+    {
+        Assert.That(await _tools.CallErrorAsync("summarize_session", new { session_id = "yesterday" }), Does.Contain("session_id").And.Contain("UUID"));
+        Assert.That(await _tools.CallErrorAsync("summarize_session", new { session_id = Guid.NewGuid().ToString() }), Does.Contain("session_id"));
+    }
+
+    [Test]
+    public async Task Get_insights_refuses_bad_days() =>
+        Assert.That(await _tools.CallErrorAsync("get_insights", new { days = -3 }), Does.Contain("days"));
+
+    [Test]
+    public async Task Query_analytics_refuses_unknown_queries_and_bad_parameters()
+    {
+        Assert.That(await _tools.CallErrorAsync("query_analytics", new { query_name = "SELECT * FROM session_activity" }),
+            Does.Contain("query_name").And.Contain("daily_activity"));
+        Assert.That(await _tools.CallErrorAsync("query_analytics", new { query_name = "daily_activity", parameters = new { days = "many" } }),
+            Does.Contain("parameters.days"));
+        Assert.That(await _tools.CallErrorAsync("query_analytics", new { query_name = "daily_activity", parameters = new { days = 100_000 } }),
+            Does.Contain("parameters.days").And.Contain("366"));
+        Assert.That(await _tools.CallErrorAsync("query_analytics", new { query_name = "daily_activity", parameters = new { sql = "x" } }),
+            Does.Contain("parameters").And.Contain("'sql'"));
+    }
+
+    [Test]
+    public async Task Export_analytics_refuses_bad_datasets_formats_dates_limits_and_cursors()
+    {
+        Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "passwords" }), Does.Contain("dataset").And.Contain("sessions"));
+        Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", format = "xml" }), Does.Contain("format"));
+        Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", since = "last tuesday" }), Does.Contain("since").And.Contain("ISO 8601"));
+        Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", since = "2026-12-04T10:00:00Z", until = "2026-12-01T00:00:00Z" }),
+            Does.Contain("until"));
+        Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", limit = 10_000_000 }), Does.Contain("limit").And.Contain("10000"));
+        Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", cursor = "not-a-cursor" }), Does.Contain("cursor"));
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the analytics projections did not catch up within 30 s");
+            await Task.Delay(200);
+        }
+    }
+}
