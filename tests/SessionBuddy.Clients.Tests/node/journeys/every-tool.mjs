@@ -67,6 +67,10 @@ const steps = [
   ['worker_list', () => ({})],
   ['worker_search_history', () => ({ query: 'echo', limit: 5 })],
 
+  ['summarize_session', (c) => ({ session_id: c.session_id })],
+  ['query_analytics', () => ({ query_name: 'list' })],
+  ['export_analytics', () => ({ dataset: 'sessions', format: 'json', limit: 10 })],
+
   // Destructive, last.
   ['worker_cancel', (c) => ({ worker_id: c.worker_id })],
   ['pool_shutdown', (c) => ({ pool_id: c.pool_id, push_to_akosha: false })],
