@@ -78,16 +78,7 @@ public sealed class SessionPrompts(ServiceRequests requests, SessionResources re
         return text.ToString();
     }
 
-    private async Task<TResult> Send<TRequest, TResult>(TRequest request, CancellationToken cancellationToken)
-        where TRequest : class where TResult : class
-    {
-        try
-        {
-            return await requests.SendAsync<TRequest, TResult>(request, cancellationToken);
-        }
-        catch (McpException e) when (e is not McpProtocolException)
-        {
-            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
-        }
-    }
+    private Task<TResult> Send<TRequest, TResult>(TRequest request, CancellationToken cancellationToken)
+        where TRequest : class where TResult : class =>
+        SessionResources.Read(() => requests.SendAsync<TRequest, TResult>(request, cancellationToken));
 }

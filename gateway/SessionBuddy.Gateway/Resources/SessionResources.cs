@@ -26,7 +26,7 @@ public sealed class SessionResources(ServiceRequests requests)
 
     [McpServerResource(UriTemplate = Scheme + "://sessions/{session_id}/handoff", Name = "session_handoff", MimeType = "text/markdown")]
     [Description("The handoff document that end wrote for the session (markdown).")]
-    public Task<ResourceContents> Handoff(string session_id, CancellationToken cancellationToken) => Read(async () =>
+    public Task<ResourceContents> Handoff(string session_id, CancellationToken cancellationToken) => Read<ResourceContents>(async () =>
     {
         var session = await requests.SendAsync<GetSession, SessionDetails>(new GetSession(SessionId(session_id)), cancellationToken);
         var path = Path.GetRelativePath(session.WorkspaceDir, Path.Combine(session.OutputDir, "handoff.md"));
@@ -45,7 +45,7 @@ public sealed class SessionResources(ServiceRequests requests)
 
     [McpServerResource(UriTemplate = Scheme + "://sessions/{session_id}/log", Name = "session_log", MimeType = "text/plain")]
     [Description("The session's log: status changes, file writes and worker output lines.")]
-    public Task<ResourceContents> Log(string session_id, CancellationToken cancellationToken) => Read(async () =>
+    public Task<ResourceContents> Log(string session_id, CancellationToken cancellationToken) => Read<ResourceContents>(async () =>
     {
         var log = await requests.SendAsync<GetSessionLog, SessionLog>(new GetSessionLog(SessionId(session_id), null), cancellationToken);
         return Text(LogUri(log.SessionId), "text/plain", string.Join('\n', log.Lines));
@@ -53,7 +53,7 @@ public sealed class SessionResources(ServiceRequests requests)
 
     [McpServerResource(UriTemplate = Scheme + "://sessions/{session_id}/export/{format}", Name = "session_export")]
     [Description("The full session export: format json or markdown.")]
-    public Task<ResourceContents> Export(string session_id, string format, CancellationToken cancellationToken) => Read(async () =>
+    public Task<ResourceContents> Export(string session_id, string format, CancellationToken cancellationToken) => Read<ResourceContents>(async () =>
     {
         var export = await requests.SendAsync<ExportSession, SessionExport>(new ExportSession(SessionId(session_id), format), cancellationToken);
         return Text(ExportUri(export.SessionId, export.Format), export.Format == "json" ? "application/json" : "text/markdown", export.Content);
@@ -61,7 +61,7 @@ public sealed class SessionResources(ServiceRequests requests)
 
     [McpServerResource(UriTemplate = Scheme + "://sessions/{session_id}/files/{+path}", Name = "session_file")]
     [Description("A file of the session's workspace, by its path inside the workspace; binary files come as base64 blobs.")]
-    public Task<ResourceContents> File(string session_id, string path, CancellationToken cancellationToken) => Read(async () =>
+    public Task<ResourceContents> File(string session_id, string path, CancellationToken cancellationToken) => Read<ResourceContents>(async () =>
     {
         var file = await requests.SendAsync<ReadSessionFileBytes, SessionFileBytes>(
             new ReadSessionFileBytes(SessionId(session_id), Uri.UnescapeDataString(path)), cancellationToken);
@@ -94,8 +94,11 @@ public sealed class SessionResources(ServiceRequests requests)
         }
     }
 
-    /// <summary>A service's refusal of a read is the caller's to fix: a JSON-RPC error with its words.</summary>
-    private static async Task<ResourceContents> Read(Func<Task<ResourceContents>> read)
+    /// <summary>
+    /// A service's refusal of a read (resource or prompt) is the caller's to fix: a JSON-RPC error with its
+    /// words, where a tool would answer with an error result.
+    /// </summary>
+    internal static async Task<T> Read<T>(Func<Task<T>> read)
     {
         try
         {
