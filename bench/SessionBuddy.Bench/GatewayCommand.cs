@@ -87,13 +87,17 @@ public sealed class GatewayCommand : IBenchCommand
             foreach (var on in results.Where(r => r.Name.EndsWith(" [telemetry on]", StringComparison.Ordinal)))
             {
                 var off = results.Single(r => r.Concurrency == on.Concurrency && r.Name == on.Name.Replace(" [telemetry on]", " [telemetry off]", StringComparison.Ordinal));
-                Console.WriteLine($"  {on.Name.Replace(" [telemetry on]", "", StringComparison.Ordinal),-32} {on.Concurrency,3} clients: calls/s {Change(on.PerSecond, off.PerSecond)}, p50 {Change(on.P50, off.P50)}, p99 {Change(on.P99, off.P99)}");
+                Console.WriteLine($"  {on.Name.Replace(" [telemetry on]", "", StringComparison.Ordinal),-32} {on.Concurrency,3} clients: calls/s {Change(on.PerSecond, off.PerSecond)}, p50 {Change(on.P50, off.P50)}, p99 {Change(on.P99, off.P99)}, cpu/call {CpuChange(on, off)}");
             }
         }
         return 0;
     }
 
     private static string Change(double on, double off) => $"{(on - off) / off * 100,6:+0.0;-0.0} %";
+
+    // CPU per call moves far less than rates and latency when other work shares the cores.
+    private static string CpuChange(LatencyStats on, LatencyStats off) =>
+        on.Cpu is null || off.Cpu is null ? "n/a" : Change(on.Cpu.Values.Sum() / on.Calls, off.Cpu.Values.Sum() / off.Calls);
 
     /// <summary>Tool calls through the gateway: one MCP client per caller, each writing to its own session.</summary>
     /// <param name="sessions">Receives the ids of the sessions the callers created.</param>

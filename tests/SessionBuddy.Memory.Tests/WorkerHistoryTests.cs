@@ -37,6 +37,27 @@ public class WorkerHistoryTests : MemoryBusTests
     }
 
     [Test]
+    public async Task Runs_of_the_same_command_with_the_same_outcome_share_a_vector_and_each_keeps_its_task_id()
+    {
+        var first = Task("wombat build ok") with { WorkerType = "container", PromptOrCommand = "cargo build", DurationSeconds = 1.5 };
+        var second = first with { TaskId = Guid.NewGuid(), DurationSeconds = 7.25 };
+        await _harness.Bus.Publish(first);
+        await _harness.Bus.Publish(second);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await _db.CountAsync("SELECT count(*) FROM reflections WHERE content LIKE '%wombat%'") < 2 && DateTime.UtcNow < deadline)
+        {
+            await System.Threading.Tasks.Task.Delay(50);
+        }
+
+        Assert.That(await _db.CountAsync("SELECT count(DISTINCT embedding::text) FROM reflections WHERE content LIKE '%wombat%' AND embedding IS NOT NULL"), Is.EqualTo(1));
+        var client = _harness.GetRequestClient<SearchWorkerHistory>();
+        var byId = await client.GetResponse<MemorySearchResults>(new SearchWorkerHistory(second.TaskId.ToString(), "container"));
+        var top = byId.Message.Results[0];
+        Assert.That(top.Metadata.GetProperty("task_id").GetGuid(), Is.EqualTo(second.TaskId));
+        Assert.That(top.Content, Does.Contain($"Run: task {second.TaskId}, 7.25 s"));
+    }
+
+    [Test]
     public void Huge_output_is_cut_to_the_content_limit_keeping_the_task()
     {
         var memory = WorkerExecutionMemoryHandler.ToMemory(Guid.NewGuid(), Task(new string('o', 200_000)) with { Error = new string('e', 100_000) }, 50_000);

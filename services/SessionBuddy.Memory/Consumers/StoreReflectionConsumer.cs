@@ -16,7 +16,7 @@ public sealed class StoreReflectionConsumer(ReflectionStore store, ReflectionEmb
             return;
         }
 
-        var embedded = await embedder.EmbedAsync([reflection.Content], context.CancellationToken);
+        var embedded = await embedder.EmbedAsync([reflection.EmbeddedText], context.CancellationToken);
         var outcome = (await store.StoreAsync([reflection], embedded.Vectors, context.CancellationToken))[0];
         IReadOnlyList<string> warnings = embedded.Warning is { } warning && !outcome.Embedded
             ? [$"{warning}; stored without an embedding, found by keyword search only"]

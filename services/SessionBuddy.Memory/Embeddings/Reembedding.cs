@@ -47,7 +47,7 @@ public sealed class Reembedding(NpgsqlDataSource dataSource, ReflectionEmbedder 
 
     private const string TakeBatchSql =
         $"""
-        SELECT r.id, r.content FROM reflections r, embedding_models m
+        SELECT r.id, r.content, r.category FROM reflections r, embedding_models m
         WHERE m.name = @model AND {StaleSql}
         ORDER BY r.id LIMIT @batch
         FOR UPDATE OF r SKIP LOCKED
@@ -108,7 +108,7 @@ public sealed class Reembedding(NpgsqlDataSource dataSource, ReflectionEmbedder 
             while (await reader.ReadAsync(cancellationToken))
             {
                 ids.Add(reader.GetGuid(0));
-                contents.Add(reader.GetString(1));
+                contents.Add(EmbeddedText.Of(reader.GetString(2), reader.GetString(1)));
             }
         }
 

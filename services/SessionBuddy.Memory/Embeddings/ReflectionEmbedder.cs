@@ -29,10 +29,17 @@ public sealed partial class ReflectionEmbedder(
         {
             return new EmbeddingOutcome([], null);
         }
+        // Identical texts (a pool running the same command to the same end, a bulk import) are embedded once.
+        var distinct = texts.Distinct(StringComparer.Ordinal).ToArray();
         try
         {
-            var embeddings = await generator.GenerateAsync(texts, cancellationToken: cancellationToken);
+            var embeddings = await generator.GenerateAsync(distinct, cancellationToken: cancellationToken);
             var vectors = embeddings.Select(e => e.Vector.ToArray()).ToArray();
+            if (distinct.Length < texts.Count)
+            {
+                var byText = distinct.Zip(vectors).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+                vectors = [.. texts.Select(t => byText[t])];
+            }
             if (vectors.FirstOrDefault(v => v.Length != settings.Dimensions) is { } wrong)
             {
                 LogWrongDimension(settings.Provider, settings.Model, wrong.Length, settings.Dimensions);

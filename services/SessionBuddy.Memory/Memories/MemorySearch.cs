@@ -13,7 +13,7 @@ public sealed class MemorySearch(ReflectionStore store, ReflectionEmbedder embed
 {
     public async Task<MemoryStored> StoreAsync(NewReflection memory, CancellationToken cancellationToken)
     {
-        var embedded = await embedder.EmbedAsync([memory.Content], cancellationToken);
+        var embedded = await embedder.EmbedAsync([memory.EmbeddedText], cancellationToken);
         var outcome = (await store.StoreAsync([memory], embedded.Vectors, cancellationToken))[0];
         IReadOnlyList<string> warnings = embedded.Warning is { } warning && !outcome.Embedded
             ? [$"{warning}; stored without an embedding, found by keyword search only"]
@@ -24,7 +24,7 @@ public sealed class MemorySearch(ReflectionStore store, ReflectionEmbedder embed
     /// <summary>Stores several memories with one embedding call and one insert (no per-memory outcome).</summary>
     public async Task StoreManyAsync(IReadOnlyList<NewReflection> memories, CancellationToken cancellationToken)
     {
-        var embedded = await embedder.EmbedAsync([.. memories.Select(m => m.Content)], cancellationToken);
+        var embedded = await embedder.EmbedAsync([.. memories.Select(m => m.EmbeddedText)], cancellationToken);
         await store.StoreAsync(memories, embedded.Vectors, cancellationToken);
     }
 

@@ -19,6 +19,9 @@ public sealed record NewReflection(
     /// Identity for de-duplication within a project: the exact content, and for other memory categories
     /// the category too (reflections keep the plain content hash).
     /// </summary>
+    /// <summary>The text its vector is made from (<see cref="Embeddings.EmbeddedText"/>).</summary>
+    public string EmbeddedText => Embeddings.EmbeddedText.Of(Category, Content);
+
     public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
         Category == MemoryCategories.Reflection ? Content : Category + "\0" + Content)));
 }

@@ -5,6 +5,7 @@ using MassTransit;
 using Npgsql;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
+using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.ServiceDefaults.Data;
@@ -47,14 +48,15 @@ public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, Me
     {
         var status = task.Status.Trim().ToLowerInvariant();
         var head = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"{task.WorkerType} task {task.TaskId} {status}")
+            .Append(CultureInfo.InvariantCulture, $"{task.WorkerType} task {status}")
             .Append(task.ExitCode is { } code ? string.Create(CultureInfo.InvariantCulture, $" (exit code {code})") : "")
-            .Append(CultureInfo.InvariantCulture, $" after {task.DurationSeconds:0.###} s")
             .Append(task.Repo is { Length: > 0 } repo ? $" in {repo}" : "")
             .AppendLine()
             .Append("Task: ").AppendLine(task.PromptOrCommand);
-        // Output and error share what room is left; the task itself is never cut.
-        var room = Math.Max(0, maxLength - head.Length - 20);
+        // The identifiers close the content on a line of their own, which is not embedded (EmbeddedText).
+        var run = string.Create(CultureInfo.InvariantCulture, $"{EmbeddedText.WorkerRunLine}task {task.TaskId}, {task.DurationSeconds:0.###} s");
+        // Output and error share what room is left; the task itself and the run line are never cut.
+        var room = Math.Max(0, maxLength - head.Length - run.Length - 20);
         var error = Cut(task.Error, room / 2);
         var output = Cut(task.Output, room - (error?.Length ?? 0));
         if (output is { Length: > 0 })
@@ -65,6 +67,7 @@ public sealed class WorkerExecutionMemoryHandler(NpgsqlDataSource dataSource, Me
         {
             head.Append("Error: ").AppendLine(error);
         }
+        head.Append(run);
         var content = head.Length <= maxLength ? head.ToString() : head.ToString(0, maxLength);
 
         var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
