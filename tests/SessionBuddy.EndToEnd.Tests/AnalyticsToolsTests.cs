@@ -1,4 +1,7 @@
 using System.Text.Json;
+using MassTransit;
+using SessionBuddy.Contracts.Analytics;
+using SessionBuddy.Contracts.Sessions;
 
 namespace SessionBuddy.EndToEnd.Tests;
 
@@ -132,6 +135,49 @@ public sealed class AnalyticsToolsTests
     {
         Assert.That(await _tools.CallErrorAsync("summarize_session", new { session_id = "yesterday" }), Does.Contain("session_id").And.Contain("UUID"));
         Assert.That(await _tools.CallErrorAsync("summarize_session", new { session_id = Guid.NewGuid().ToString() }), Does.Contain("session_id"));
+    }
+
+    [Test]
+    public async Task Get_insights_names_slow_tools_by_their_p95_and_counts_old_active_sessions_without_checkpoints()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var project = $"idle-{suffix}";
+        var now = DateTimeOffset.UtcNow;
+        // slow: 2 of 20 calls take 5 s (p95 5,000 ms); spiky: 1 of 20 takes 1,000 s (p95 50,009.5 ms: one call is enough); steady: none is slow.
+        var samples = new List<ToolCallSample>();
+        for (var i = 0; i < 20; i++)
+        {
+            samples.Add(new ToolCallSample($"slow-{suffix}", i < 2 ? 5_000 : 10, false, now));
+            samples.Add(new ToolCallSample($"spiky-{suffix}", i == 0 ? 1_000_000 : 10, false, now));
+            samples.Add(new ToolCallSample($"steady-{suffix}", 1_500, false, now));
+        }
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(Suite.App.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            await bus.Publish(new ToolCallsTimed($"probe-{suffix}", now.AddSeconds(-5), now, samples.Count, samples,
+                new ProcessUsageSample("probe", $"probe-{suffix}", 0, 0, now.AddHours(-1))));
+            // Two running sessions of the project: one started two hours ago, one just now (too young to count).
+            await bus.Publish(new SessionStatusChanged(Guid.NewGuid(), project, "starting", "running", now.AddHours(-2), now.AddHours(-2), now.AddHours(-2)));
+            await bus.Publish(new SessionStatusChanged(Guid.NewGuid(), project, "starting", "running", now, now, now));
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        JsonElement[] insights = [];
+        await EventuallyAsync(async () =>
+        {
+            insights = [.. (await _tools.CallOkAsync("get_insights", new { project, days = 1 })).GetProperty("insights").EnumerateArray()];
+            return insights.Count(i => i.GetProperty("title").GetString()!.Contains(suffix)) == 2
+                && insights.Any(i => i.GetProperty("kind").GetString() == "sessions_without_checkpoints");
+        });
+        var slow = insights.Where(i => i.GetProperty("kind").GetString() == "slow_tool").ToDictionary(i => i.GetProperty("title").GetString()!, i => i.GetProperty("value").GetDouble());
+        Assert.That(slow[$"slow-{suffix} is slow"], Is.EqualTo(5_000));
+        Assert.That(slow[$"spiky-{suffix} is slow"], Is.EqualTo(50_009.5));
+        Assert.That(slow.Keys, Has.None.Contains($"steady-{suffix}"));
+        Assert.That(insights.Single(i => i.GetProperty("kind").GetString() == "sessions_without_checkpoints").GetProperty("value").GetDouble(), Is.EqualTo(1));
     }
 
     [Test]

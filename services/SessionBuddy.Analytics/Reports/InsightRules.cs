@@ -24,9 +24,16 @@ public sealed class InsightRules(NpgsqlDataSource dataSource)
         SELECT count(*) FROM session_activity
         WHERE deleted_at IS NULL AND status IN ('starting', 'running') AND checkpoint_count = 0
           AND created_at >= @since AND created_at < now() - interval '1 hour' AND (@project::text IS NULL OR project = @project);
+        WITH window_samples AS MATERIALIZED (
+            SELECT tool, duration_ms FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '15 minutes')
+        ), candidates AS (
+            -- A p95 above the threshold needs about 5% of the calls above it: only those tools are sorted.
+            SELECT tool FROM window_samples GROUP BY tool
+            HAVING 20 * (count(*) FILTER (WHERE duration_ms > @slow_ms) + 1) > count(*)
+        )
         SELECT tool, calls, p95 FROM (
             SELECT tool, count(*) AS calls, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
-            FROM tool_call_samples WHERE at >= greatest(@since, now() - interval '15 minutes') GROUP BY tool
+            FROM window_samples WHERE tool IN (SELECT tool FROM candidates) GROUP BY tool
         ) t WHERE p95 > @slow_ms ORDER BY p95 DESC LIMIT 5;
         """;
 
