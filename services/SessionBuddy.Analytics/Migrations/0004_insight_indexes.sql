@@ -5,3 +5,6 @@ CREATE INDEX session_activity_without_checkpoints ON session_activity (created_a
 -- Latency windows read tool and duration by time: an index-only scan instead of the table's heap.
 DROP INDEX tool_call_samples_at;
 CREATE INDEX tool_call_samples_at ON tool_call_samples (at) INCLUDE (tool, duration_ms, failed);
+
+-- export_analytics pages sessions by (created_at, session_id): each chunk starts from the cursor in this index.
+CREATE INDEX session_activity_export ON session_activity (created_at, session_id);
