@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.WorkerPool.Execution;
@@ -7,8 +9,8 @@ using SessionBuddy.WorkerPool.Tasks;
 
 namespace SessionBuddy.WorkerPool.Consumers;
 
-/// <summary>Stops the pool's workers (cancelling unfinished tasks), collects its results and, once, publishes them for Akosha.</summary>
-public sealed class ShutdownPoolConsumer(PoolStore pools, TaskStore tasks, TaskDispatcher dispatcher) : IConsumer<ShutdownPool>
+/// <summary>Stops the pool's workers (cancelling unfinished tasks), collects its results and, once, publishes them for Akosha when an Akosha endpoint is configured.</summary>
+public sealed class ShutdownPoolConsumer(PoolStore pools, TaskStore tasks, TaskDispatcher dispatcher, IOptions<WorkerPoolOptions> options) : IConsumer<ShutdownPool>
 {
     private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(5);
 
@@ -34,11 +36,17 @@ public sealed class ShutdownPoolConsumer(PoolStore pools, TaskStore tasks, TaskD
             results = await tasks.ForPoolAsync(pool.PoolId, ct);
         }
 
-        var push = changed && request.PushToAkosha;
-        if (push)
+        var akoshaPush = (changed, request.PushToAkosha, string.IsNullOrWhiteSpace(options.Value.AkoshaEndpoint)) switch
+        {
+            (false, _, _) => AkoshaPushStates.AlreadyShutDown,
+            (_, false, _) => AkoshaPushStates.NotRequested,
+            (_, _, true) => AkoshaPushStates.NotConfigured,
+            _ => AkoshaPushStates.Queued,
+        };
+        if (akoshaPush == AkoshaPushStates.Queued)
         {
             await tasks.PublishPoolResultsAsync(pool.PoolId, results, ct);
         }
-        return new PoolShutdown(pool.PoolId, PoolStatuses.Shutdown, push, cancelled.Count, results);
+        return new PoolShutdown(pool.PoolId, PoolStatuses.Shutdown, akoshaPush, cancelled.Count, results);
     });
 }

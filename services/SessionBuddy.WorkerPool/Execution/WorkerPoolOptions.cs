@@ -17,6 +17,12 @@ public sealed class WorkerPoolOptions
 
     public int MaxTasksPerCall { get; set; } = 1000;
 
+    /// <summary>
+    /// The Akosha hub AkoshaSync pushes to (<c>Akosha:Endpoint</c>, shared with AkoshaSync): without it pool_shutdown
+    /// reports not_configured and publishes nothing, since nobody would push the results.
+    /// </summary>
+    public string? AkoshaEndpoint { get; set; }
+
     /// <summary>How often a failed pool task is retried on another worker of the pool.</summary>
     public int MaxRetries { get; set; } = 1;
 

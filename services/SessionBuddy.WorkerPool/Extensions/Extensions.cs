@@ -16,6 +16,7 @@ internal static class Extensions
 
         builder.Services.AddOptions<WorkerPoolOptions>()
             .Bind(builder.Configuration.GetSection(WorkerPoolOptions.SectionName))
+            .Configure(o => o.AkoshaEndpoint ??= builder.Configuration["Akosha:Endpoint"])
             .Validate(o => o.MaxConcurrentTasks is >= 1 and <= 100, "WorkerPool:MaxConcurrentTasks must be 1..100")
             .Validate(o => o.MaxWorkersPerPool >= 1 && o.MaxPools >= 1 && o.MaxWorkers >= 1, "WorkerPool pool and worker limits must be at least 1")
             .ValidateOnStart();
