@@ -32,10 +32,13 @@ public sealed class AkoshaOptions
 
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Failed requests (all of them, none succeeding) within the sampling window that open the circuit.</summary>
+    /// <summary>
+    /// The circuit opens when at least this many requests failed within <see cref="CircuitSamplingDuration"/> and none
+    /// succeeded (Polly's failure ratio 1.0): a run of failures, as the push loop sends one request at a time.
+    /// </summary>
     public int CircuitFailureThreshold { get; set; } = 5;
 
-    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the circuit stays open before one trial request (half-open).</summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
