@@ -3,44 +3,34 @@ using Npgsql;
 using SessionBuddy.Contracts;
 using SessionBuddy.Testing;
 using SessionBuddy.Testing.Hosting;
-using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 
 /// <summary>
-/// Two SessionBuddy instances, each on its own PostgreSQL and RabbitMQ: A runs AkoshaSync configured to push to B;
-/// B is an Akosha hub (AkoshaSync with Akosha:HubEnabled, and Memory, which makes what arrives searchable). The
-/// tests speak to each instance over its own bus, as its gateway would. A's timings are short (retries in
-/// milliseconds, a circuit that opens after two failed requests and half-opens after a second).
+/// Two SessionBuddy instances, each on its own PostgreSQL and RabbitMQ: A runs AkoshaSync configured to push to hub
+/// B (<see cref="AkoshaHubFixture"/>: AkoshaSync with Akosha:HubEnabled, and Memory). The tests speak to each
+/// instance over its own bus, as its gateway would. A's timings are short (retries in milliseconds, a circuit that
+/// opens after two failed requests and half-opens after a second).
 /// </summary>
 public sealed class AkoshaInstances : IAsyncDisposable
 {
     public const string SystemA = "system-a";
-    public const string HubKey = "hub-key-for-tests";
     public const int DefaultHubMaxResultBytes = 20_000;
 
     private readonly InfrastructureFixture _infraA;
-    private readonly InfrastructureFixture _infraB;
-    private readonly string _dotnet = PrerequisiteCheck.DotnetHost() ?? "dotnet";
-    private readonly Dictionary<string, string> _pusherEnv;
-    private readonly Dictionary<string, string> _hubEnv;
+    private readonly Dictionary<string, string> _pusherEnvironment;
 
-    private AkoshaInstances(InfrastructureFixture a, InfrastructureFixture b, string pusherDb, string hubDb, string memoryDb)
+    private AkoshaInstances(InfrastructureFixture a, AkoshaHubFixture hub, string pusherDatabase)
     {
         _infraA = a;
-        _infraB = b;
-        PusherDb = pusherDb;
-        HubDb = hubDb;
-        MemoryDb = memoryDb;
-        Pusher = new ProjectProcess(Resource("akoshasync-a", "akoshasync"), FreePort.Allocate());
-        Hub = new ProjectProcess(Resource("akoshasync-b", "akoshasync"), FreePort.Allocate());
-        HubMemory = new ProjectProcess(Resource("memory-b", "memory"), FreePort.Allocate());
-        _pusherEnv = new()
+        HubB = hub;
+        PusherDatabase = pusherDatabase;
+        Pusher = new ProjectProcess(AkoshaHubFixture.Resource("akoshasync-a", "akoshasync"), FreePort.Allocate());
+        _pusherEnvironment = new()
         {
-            ["ConnectionStrings__akoshadb"] = pusherDb,
-            ["ConnectionStrings__messaging"] = a.MessagingConnectionString,
-            ["Akosha__Endpoint"] = Hub.Endpoint.ToString(),
-            ["Akosha__ApiKey"] = HubKey,
+            ["ConnectionStrings__akoshadb"] = pusherDatabase,
+            ["Akosha__Endpoint"] = hub.Endpoint.ToString(),
+            ["Akosha__ApiKey"] = AkoshaHubFixture.Key,
             ["Akosha__SystemId"] = SystemA,
             ["Akosha__BatchSize"] = "50",
             ["Akosha__MaxAttempts"] = "3",
@@ -53,37 +43,14 @@ public sealed class AkoshaInstances : IAsyncDisposable
             ["Akosha__CircuitSamplingDuration"] = "00:00:02",
             ["Akosha__PollInterval"] = "00:00:00.200",
         };
-        _hubEnv = new()
-        {
-            ["ConnectionStrings__akoshadb"] = hubDb,
-            ["ConnectionStrings__messaging"] = b.MessagingConnectionString,
-            ["Akosha__HubEnabled"] = "true",
-            ["Akosha__HubKey"] = HubKey,
-            ["Akosha__SystemId"] = "system-b",
-        };
-        var memoryEnv = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__memorydb"] = memoryDb,
-            ["ConnectionStrings__messaging"] = b.MessagingConnectionString,
-            // Words are enough to find what arrived; the built-in model would cost start-up time only.
-            ["Memory__Embedder"] = "hashed",
-        };
-        MemoryEnv = memoryEnv;
     }
 
+    /// <summary>A's AkoshaSync.</summary>
     public ProjectProcess Pusher { get; }
 
-    public ProjectProcess Hub { get; }
+    public AkoshaHubFixture HubB { get; }
 
-    public ProjectProcess HubMemory { get; }
-
-    public string PusherDb { get; }
-
-    public string HubDb { get; }
-
-    public string MemoryDb { get; }
-
-    private IReadOnlyDictionary<string, string> MemoryEnv { get; }
+    public string PusherDatabase { get; }
 
     public IBusControl BusA { get; private set; } = null!;
 
@@ -91,14 +58,14 @@ public sealed class AkoshaInstances : IAsyncDisposable
 
     public static async Task<AkoshaInstances> StartAsync()
     {
-        var infra = await Task.WhenAll(InfrastructureFixture.CreateAsync(), InfrastructureFixture.CreateAsync());
-        var instances = new AkoshaInstances(infra[0], infra[1],
-            await infra[0].CreateDatabaseAsync("akosha_a"), await infra[1].CreateDatabaseAsync("akosha_b"), await infra[1].CreateDatabaseAsync("memory_b"));
+        var infraA = InfrastructureFixture.CreateAsync();
+        var hub = AkoshaHubFixture.StartAsync(maxResultBytes: DefaultHubMaxResultBytes);
+        var instances = new AkoshaInstances(await infraA, await hub, await (await infraA).CreateDatabaseAsync("akosha_a"));
         try
         {
-            await Task.WhenAll(instances.StartHubAsync(), instances.StartProcessAsync(instances.HubMemory, instances.MemoryEnv), instances.StartPusherAsync());
-            instances.BusA = await StartBusAsync(infra[0].MessagingUri);
-            instances.BusB = await StartBusAsync(infra[1].MessagingUri);
+            await instances.StartPusherAsync();
+            instances.BusA = await StartBusAsync(instances._infraA.MessagingUri);
+            instances.BusB = await StartBusAsync(instances.HubB.MessagingUri);
         }
         catch
         {
@@ -108,13 +75,28 @@ public sealed class AkoshaInstances : IAsyncDisposable
         return instances;
     }
 
-    public Task StartPusherAsync() => StartProcessAsync(Pusher, _pusherEnv);
+    public Task StartPusherAsync() => StartInstanceProcessAsync(Pusher, _pusherEnvironment);
 
-    /// <summary>Starts the hub; <paramref name="maxResultBytes"/> is its Akosha:HubMaxResultBytes.</summary>
-    public Task StartHubAsync(int maxResultBytes = DefaultHubMaxResultBytes) =>
-        StartProcessAsync(Hub, new Dictionary<string, string>(_hubEnv) { ["Akosha__HubMaxResultBytes"] = maxResultBytes.ToString() });
+    /// <summary>Starts a project of instance A (on A's broker) and waits until it is healthy.</summary>
+    public async Task StartInstanceProcessAsync(ProjectProcess process, IReadOnlyDictionary<string, string> environment)
+    {
+        var logs = Path.Combine(_infraA.DataDirectory, "logs");
+        Directory.CreateDirectory(logs);
+        process.Start(PrerequisiteCheck.DotnetHost() ?? "dotnet",
+            new Dictionary<string, string>(environment)
+            {
+                ["ConnectionStrings__messaging"] = _infraA.MessagingConnectionString,
+                ["OTEL_SERVICE_NAME"] = process.Resource.Name,
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            },
+            logs, _infraA.DataDirectory, null);
+        await process.WaitHealthyAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+    }
 
-    /// <summary>A's reply to one request over its bus, as A's gateway would get it.</summary>
+    /// <summary>A fresh database on A's server.</summary>
+    public Task<string> CreateDatabaseAAsync(string name) => _infraA.CreateDatabaseAsync(name);
+
+    /// <summary>An instance's reply to one request over its bus, as its gateway would get it.</summary>
     public static async Task<TReply> AskAsync<TRequest, TReply>(IBus bus, TRequest request)
         where TRequest : class
         where TReply : class
@@ -124,7 +106,7 @@ public sealed class AkoshaInstances : IAsyncDisposable
             : throw new InvalidOperationException("rejected: " + (response.Is(out Response<RequestRejected>? r) ? r.Message.Message : "?"));
     }
 
-    public async Task<long> ScalarAsync(string connectionString, string sql, params (string Name, object Value)[] parameters)
+    public static async Task<long> ScalarAsync(string connectionString, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -142,30 +124,11 @@ public sealed class AkoshaInstances : IAsyncDisposable
         {
             await bus.StopAsync();
         }
-        await Task.WhenAll(Pusher.StopAsync(), Hub.StopAsync(), HubMemory.StopAsync());
+        await Pusher.StopAsync();
         Pusher.Dispose();
-        Hub.Dispose();
-        HubMemory.Dispose();
+        await HubB.DisposeAsync();
         await _infraA.DisposeAsync();
-        await _infraB.DisposeAsync();
     }
-
-    private async Task StartProcessAsync(ProjectProcess process, IReadOnlyDictionary<string, string> environment)
-    {
-        var infra = process == Pusher ? _infraA : _infraB;
-        var env = new Dictionary<string, string>(environment)
-        {
-            ["OTEL_SERVICE_NAME"] = process.Resource.Name,
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-        };
-        var logs = Path.Combine(infra.DataDirectory, "logs");
-        Directory.CreateDirectory(logs);
-        process.Start(_dotnet, env, logs, infra.DataDirectory, null);
-        await process.WaitHealthyAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
-    }
-
-    private static ProjectResource Resource(string name, string project) =>
-        new(name, ProjectLocation.For(project), new Dictionary<string, string>(), []);
 
     private static async Task<IBusControl> StartBusAsync(Uri messaging)
     {

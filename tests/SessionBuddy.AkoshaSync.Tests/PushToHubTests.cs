@@ -24,15 +24,16 @@ public sealed class PushToHubTests
         var results = Results(3, word, "shell");
         await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow));
 
-        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA)), r => r.Results.Count == 3);
-        Assert.That(found.Results.Select(r => r.Metadata.GetProperty("task_id").GetGuid()), Is.EquivalentTo(results.Select(r => r.TaskId)));
-        Assert.That(found.Results.Select(r => r.Metadata.GetProperty("system_id").GetString()), Has.All.EqualTo(AkoshaInstances.SystemA));
-        Assert.That(found.Results.Select(r => r.Category), Has.All.EqualTo(MemoryCategories.AkoshaResult));
+        var ids = results.Select(r => r.TaskId).ToList();
+        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA)), r => Mine(r, ids).Count == 3);
+        Assert.That(found.Results.Take(3).Select(TaskId), Is.EquivalentTo(ids), "the results with the word rank first");
+        Assert.That(Mine(found, ids).Select(r => r.Metadata.GetProperty("system_id").GetString()), Has.All.EqualTo(AkoshaInstances.SystemA));
+        Assert.That(Mine(found, ids).Select(r => r.Category), Has.All.EqualTo(MemoryCategories.AkoshaResult));
 
-        Assert.That((await SearchAsync(new SearchAkoshaResults(word, "another-system"))).Results, Is.Empty, "filtered by system id");
-        Assert.That((await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["terminal-claude"]))).Results, Is.Empty, "filtered by worker type");
-        Assert.That((await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["shell", "terminal-qwen"]))).Results, Has.Count.EqualTo(3));
-        Assert.That((await SearchAsync(new SearchAkoshaResults(word, Until: before.ToString("O")))).Results, Is.Empty, "filtered by time");
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, "another-system")), ids), Is.Empty, "filtered by system id");
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["terminal-claude"])), ids), Is.Empty, "filtered by worker type");
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["shell", "terminal-qwen"])), ids), Has.Count.EqualTo(3));
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, Until: before.ToString("O"))), ids), Is.Empty, "filtered by time");
 
         var status = await StatusAsync();
         Assert.That(status.Configured, Is.True);
@@ -44,10 +45,10 @@ public sealed class PushToHubTests
     public async Task WithTheHubDownAQueuesOpensItsCircuitAndDeliversEverythingOnceWhenItIsBack()
     {
         var word = Word();
-        await Instances.Hub.StopAsync();
+        var results = Results(20, word, "shell");
+        await Instances.HubB.Hub.StopAsync();
         try
         {
-            var results = Results(20, word, "shell");
             await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow));
 
             var down = await EventuallyAsync(StatusAsync, s => s.CircuitState == AkoshaCircuitStates.Open && s.Pending >= 20);
@@ -56,12 +57,13 @@ public sealed class PushToHubTests
         }
         finally
         {
-            await Instances.StartHubAsync();
+            await Instances.HubB.StartHubAsync(AkoshaInstances.DefaultHubMaxResultBytes);
         }
 
         await EventuallyAsync(() => HubCountAsync(word), n => n == 20);
-        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA, Limit: 50)), r => r.Results.Count == 20);
-        Assert.That(found.Results.Select(r => r.Metadata.GetProperty("task_id").GetGuid()).Distinct().Count(), Is.EqualTo(20));
+        var ids = results.Select(r => r.TaskId).ToList();
+        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA, Limit: 50)), r => Mine(r, ids).Count == 20);
+        Assert.That(found.Results.Take(20).Select(TaskId), Is.EquivalentTo(ids), "each once, first");
         var after = await EventuallyAsync(StatusAsync, s => s.Pending == 0 && s.CircuitState == AkoshaCircuitStates.Closed);
         Assert.That(after.DeadLettered, Is.Zero);
     }
@@ -81,8 +83,8 @@ public sealed class PushToHubTests
         Assert.That(await HubCountAsync(word), Is.EqualTo(1), "the healthy item of the same batch was delivered");
 
         // The fix: the hub accepts larger results. The replayed item is then delivered, and is no longer a dead letter.
-        await Instances.Hub.StopAsync();
-        await Instances.StartHubAsync(maxResultBytes: 200_000);
+        await Instances.HubB.Hub.StopAsync();
+        await Instances.HubB.StartHubAsync(maxResultBytes: 200_000);
         try
         {
             var replayed = await AkoshaInstances.AskAsync<ReplayAkoshaDeadLetters, AkoshaReplayed>(Instances.BusA, new ReplayAkoshaDeadLetters([letter.Id, Guid.NewGuid()]));
@@ -90,12 +92,12 @@ public sealed class PushToHubTests
             Assert.That(replayed.NotFound, Has.Count.EqualTo(1));
             await EventuallyAsync(() => HubCountAsync(word), n => n == 2);
             Assert.That((await DeadLettersAsync()).DeadLetters.Select(l => l.Id), Does.Not.Contain(letter.Id));
-            await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA)), r => r.Results.Count == 2);
+            await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA)), r => Mine(r, [poison.TaskId, healthy.TaskId]).Count == 2);
         }
         finally
         {
-            await Instances.Hub.StopAsync();
-            await Instances.StartHubAsync();
+            await Instances.HubB.Hub.StopAsync();
+            await Instances.HubB.StartHubAsync(AkoshaInstances.DefaultHubMaxResultBytes);
         }
     }
 
@@ -117,14 +119,21 @@ public sealed class PushToHubTests
 
         await EventuallyAsync(() => HubCountAsync(word), n => n == 1000);
         Assert.That(atKill, Is.LessThan(1000), "killed mid-push");
-        var memories = await EventuallyAsync(() => Instances.ScalarAsync(Instances.MemoryDb,
+        var memories = await EventuallyAsync(() => AkoshaInstances.ScalarAsync(Instances.HubB.MemoryDatabase,
             "SELECT count(*) FROM reflections WHERE category = 'akosha_result' AND content LIKE '%' || @word || '%'", ("word", word)), n => n >= 1000);
         Assert.That(memories, Is.EqualTo(1000), "each result is one memory on the hub");
-        Assert.That(await Instances.ScalarAsync(Instances.PusherDb,
+        Assert.That(await AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
             "SELECT count(*) FROM akosha_push_items WHERE sent_at IS NULL"), Is.Zero);
     }
 
-    private static string Word() => "w" + Guid.NewGuid().ToString("N")[..10];
+    /// <summary>A word no other test uses, letters only, so keyword search ranks its results first.</summary>
+    public static string Word() => new([.. Guid.NewGuid().ToString("N")[..12].Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16)))]);
+
+    private static Guid TaskId(MemoryMatch match) => match.Metadata.GetProperty("task_id").GetGuid();
+
+    /// <summary>The hits among the given tasks (hybrid search also returns nearest neighbours of other tests).</summary>
+    private static List<MemoryMatch> Mine(MemorySearchResults results, IReadOnlyCollection<Guid> taskIds) =>
+        [.. results.Results.Where(r => taskIds.Contains(TaskId(r)))];
 
     private static List<WorkerTaskCompleted> Results(int count, string word, string workerType) =>
         [.. Enumerable.Range(0, count).Select(i => new WorkerTaskCompleted(
@@ -140,10 +149,9 @@ public sealed class PushToHubTests
     private static Task<AkoshaDeadLetters> DeadLettersAsync() =>
         AkoshaInstances.AskAsync<ListAkoshaDeadLetters, AkoshaDeadLetters>(Instances.BusA, new ListAkoshaDeadLetters(500));
 
-    private static Task<long> HubCountAsync(string word) =>
-        Instances.ScalarAsync(Instances.HubDb, "SELECT count(*) FROM akosha_hub_results WHERE pool_id = @pool", ("pool", "pool-" + word));
+    private static Task<long> HubCountAsync(string word) => Instances.HubB.StoredResultsAsync("pool-" + word);
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? every = null)
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (true)
