@@ -23,6 +23,7 @@ internal static class Extensions
         builder.Services.AddSingleton<WorkerTypes>();
         builder.Services.AddSingleton<PoolRules>();
         builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<PoolShutdowns>();
         builder.Services.AddSingleton<TaskStore>();
         builder.Services.AddSingleton<TaskWorkspaces>();
         builder.Services.AddSingleton<TaskDispatcher>();
@@ -33,5 +34,7 @@ internal static class Extensions
         builder.AddServiceBus(ServiceNames.WorkerPool, bus => bus.AddConsumers(typeof(Extensions).Assembly));
         // After the bus: prepares sessions once it runs, and returns unused ones before it stops.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskWorkspaces>());
+        // Last: on SIGTERM it stops first, while the outbox dispatcher and the bus still carry its pools' results.
+        builder.Services.AddHostedService<PoolsShutdownOnStop>();
     }
 }
