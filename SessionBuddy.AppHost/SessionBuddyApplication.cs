@@ -78,8 +78,9 @@ public static class SessionBuddyApplication
             memory.WithReference(ollama);
         }
         AddService<Projects.SessionBuddy_Analytics>(builder, infrastructure, gateway, "analytics");
-        AddService<Projects.SessionBuddy_WorkerPool>(builder, infrastructure, gateway, "workerpool");
-        AddService<Projects.SessionBuddy_AkoshaSync>(builder, infrastructure, gateway, "akoshasync");
+        var workerPool = AddService<Projects.SessionBuddy_WorkerPool>(builder, infrastructure, gateway, "workerpool");
+        var akoshaSync = AddService<Projects.SessionBuddy_AkoshaSync>(builder, infrastructure, gateway, "akoshasync");
+        AddAkosha(builder, akoshaSync, workerPool);
 
         if (builder.ExecutionContext.IsPublishMode)
         {
@@ -92,6 +93,30 @@ public static class SessionBuddyApplication
         else
         {
             McpEndpointAnnouncement.Subscribe(builder, gateway);
+        }
+    }
+
+    /// <summary>
+    /// Every instance is an Akosha hub others may push to with the generated key (parameter akosha-hub-key); it pushes
+    /// its own results only when given a hub: Akosha:Endpoint (and Akosha:ApiKey, Akosha:SystemId) in the AppHost's
+    /// configuration reach AkoshaSync, and WorkerPool, whose pool_shutdown reports not_configured without it.
+    /// </summary>
+    private static void AddAkosha(IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> akoshaSync, IResourceBuilder<ProjectResource> workerPool)
+    {
+        var hubKey = builder.ExecutionContext.IsPublishMode
+            ? builder.AddParameter("akosha-hub-key", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true)
+            : builder.AddPersistentSecret("akosha-hub-key");
+        akoshaSync.WithEnvironment("Akosha__HubEnabled", "true").WithEnvironment("Akosha__HubKey", hubKey);
+        foreach (var setting in new[] { "Endpoint", "ApiKey", "SystemId" })
+        {
+            if (builder.Configuration[$"Akosha:{setting}"] is { Length: > 0 } value)
+            {
+                akoshaSync.WithEnvironment($"Akosha__{setting}", value);
+                if (setting == "Endpoint")
+                {
+                    workerPool.WithEnvironment("Akosha__Endpoint", value);
+                }
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 using SessionBuddy.Bench;
 
 // One command per benchmark; each lives in its own file and registers here.
-IBenchCommand[] commands = [new SearchQualityCommand(), new SearchSpeedCommand(), new ReembedCommand(), new GatewayCommand(), new WorkersCommand(), new AnalyticsCommand()];
+IBenchCommand[] commands = [new SearchQualityCommand(), new SearchSpeedCommand(), new ReembedCommand(), new GatewayCommand(), new WorkersCommand(), new AnalyticsCommand(), new AkoshaCommand()];
 
 var command = args.Length > 0 ? commands.FirstOrDefault(c => c.Name == args[0]) : null;
 if (command is null)

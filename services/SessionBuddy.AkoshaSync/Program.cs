@@ -1,4 +1,5 @@
 using SessionBuddy.AkoshaSync.Extensions;
+using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,5 +10,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAkoshaHub();
 
 app.Run();

@@ -3,7 +3,7 @@ namespace SessionBuddy.Testing;
 /// <summary>
 /// A stand-in for the docker CLI (no engine runs here): a bash script that appends each call's argv to
 /// <see cref="CallsLog"/> and answers the subset the container backend uses (inspect, exec realpath/stat/
-/// cat/mkdir/find, cp) like docker would, with each container's file system under
+/// cat/mkdir/find, cp, and run: the command runs in the mounted workspace on the host) like docker would, with each container's file system under
 /// <c>{Directory}/containers/{name}/</c>. A container is running while that directory exists and
 /// <c>{name}.stopped</c> does not; a missing container answers as docker does ("No such object").
 /// </summary>
@@ -37,6 +37,19 @@ public sealed class FakeDocker : IDisposable
               stat|cat|base64|mkdir|find) exec "$prog" "${args[@]}" ;;
               *) echo "OCI runtime exec failed: exec: \"$prog\": executable file not found in \$PATH" >&2; exit 126 ;;
             esac ;;
+          run)
+            # run [--rm] [-v host:ctr] [-w dir] [-e K=V] IMAGE CMD...: the command runs in the mounted workspace.
+            ws=""
+            while [ $# -gt 0 ]; do
+              case "$1" in
+                --rm) shift ;;
+                -v) ws="${2%%:*}"; shift 2 ;;
+                -w|-e) shift 2 ;;
+                *) break ;;
+              esac
+            done
+            shift
+            cd "${ws:-$here}" && exec "$@" ;;
           cp)
             src="$1"; dest="$2"; name="${dest%%:*}"; path="${dest#*:}"
             if [ ! -d "$here/containers/$name" ]; then echo "Error response from daemon: No such container: $name" >&2; exit 1; fi

@@ -72,10 +72,10 @@ public sealed class WorkerPoolTools(ServiceRequests requests, TaskCompletionWatc
     }
 
     [McpServerTool(Name = "pool_shutdown", UseStructuredContent = true, Destructive = true)]
-    [Description("Stop a pool's workers (cancelling unfinished tasks), return all its results and, with push_to_akosha, publish them for the Akosha push.")]
+    [Description("Stop a pool's workers (cancelling unfinished tasks) and return all its results. akosha_push says what happened to them: queued (AkoshaSync pushes them; akosha_sync_status follows it), not_configured (no Akosha:Endpoint), not_requested or already_shut_down.")]
     public Task<PoolShutdown> PoolShutdown(
         [Description("Pool id.")] string poolId,
-        [Description("Publish the collected results for Akosha.")] bool pushToAkosha = true,
+        [Description("Queue the collected results for the push to Akosha.")] bool pushToAkosha = true,
         CancellationToken cancellationToken = default) =>
         requests.SendAsync<ShutdownPool, PoolShutdown>(new ShutdownPool(Required(poolId, "pool_id"), pushToAkosha), cancellationToken);
 

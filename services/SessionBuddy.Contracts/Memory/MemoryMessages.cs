@@ -61,13 +61,15 @@ public static class MemoryCategories
 {
     public const string Reflection = "reflection";
     public const string WorkerExecution = "worker_execution";
+    /// <summary>A worker result another system pushed to this Akosha hub; written by the hub only.</summary>
+    public const string AkoshaResult = "akosha_result";
     /// <summary>The searchable text of a pattern; written by store_pattern only.</summary>
     public const string Pattern = "pattern";
 
     /// <summary>Categories every deployment knows; Memory:ExtraCategories adds more.</summary>
     public static readonly IReadOnlyList<string> Builtin =
     [
-        Reflection, WorkerExecution, Pattern, "general", "fact", "decision", "preference", "insight",
+        Reflection, WorkerExecution, Pattern, AkoshaResult, "general", "fact", "decision", "preference", "insight",
         "error", "solution", "code", "task", "note", "conversation",
     ];
 }

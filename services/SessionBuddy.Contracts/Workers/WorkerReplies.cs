@@ -52,7 +52,11 @@ public sealed record PoolDetails(
 
 public sealed record PoolList(IReadOnlyList<PoolDetails> Pools);
 
-public sealed record PoolShutdown(string PoolId, string Status, bool PushedToAkosha, int CancelledTasks, IReadOnlyList<WorkerTaskResult> Results);
+/// <summary>
+/// A shut-down pool. <see cref="AkoshaPush"/> says what happened to its results on the way to Akosha
+/// (<see cref="Akosha.AkoshaPushStates"/>): queued, not_configured, not_requested or already_shut_down.
+/// </summary>
+public sealed record PoolShutdown(string PoolId, string Status, string AkoshaPush, int CancelledTasks, IReadOnlyList<WorkerTaskResult> Results);
 
 public sealed record WorkerCancellation(string WorkerId, int CancelledTasks, WorkerDetails Worker);
 

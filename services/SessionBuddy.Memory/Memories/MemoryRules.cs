@@ -1,7 +1,9 @@
 using System.Text.Json;
+using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Memory.Consumers;
+using SessionBuddy.Memory.IntegrationEvents.EventHandling;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
 using SessionBuddy.ServiceDefaults.Messaging;
@@ -21,6 +23,10 @@ public static class MemoryRules
         if (category == MemoryCategories.Pattern)
         {
             throw RequestRejectedException.InvalidArgument("category", "'pattern' is written by store_pattern; use store_pattern to record a pattern");
+        }
+        if (category == MemoryCategories.AkoshaResult)
+        {
+            throw RequestRejectedException.InvalidArgument("category", "'akosha_result' is written by the Akosha hub; use akosha_push_results on a hub");
         }
         var reflection = new StoreReflection(message.OperationId, message.Content, message.Tags, message.Project, null, message.Metadata);
         if (ReflectionRequestValidation.TryCreate(reflection, options, out var validated) is { } rejected)
@@ -67,6 +73,40 @@ public static class MemoryRules
             {
                 Category = MemoryCategories.WorkerExecution,
                 MetadataJson = filter.Count > 0 ? JsonSerializer.Serialize(filter) : null,
+            },
+        };
+    }
+
+    /// <summary>
+    /// akosha_search_workers / search_all_systems: results pushed to this hub (category akosha_result), by system id
+    /// (metadata), any of the worker types (tags) and the time the hub received them.
+    /// </summary>
+    public static ReflectionQuery Validate(SearchAkoshaResults message)
+    {
+        var query = SearchQuery(new SearchReflections(message.Query, message.Limit, message.MinScore, Since: message.Since, Until: message.Until));
+        string? metadata = null;
+        if (!string.IsNullOrWhiteSpace(message.SystemId))
+        {
+            var systemId = message.SystemId.Trim();
+            if (systemId.Length > 128)
+            {
+                throw RequestRejectedException.InvalidArgument("system_id", "may be at most 128 characters long");
+            }
+            metadata = JsonSerializer.Serialize(new Dictionary<string, string> { ["system_id"] = systemId });
+        }
+        var workerTypes = (message.WorkerTypes ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim()).Distinct().ToList();
+        if (workerTypes.Any(t => t.Length > MemoryLimits.MaxCategoryLength) || workerTypes.Count > 20)
+        {
+            throw RequestRejectedException.InvalidArgument("worker_types", $"at most 20 worker types of at most {MemoryLimits.MaxCategoryLength} characters");
+        }
+        return query with
+        {
+            Filter = query.Filter with
+            {
+                Category = MemoryCategories.AkoshaResult,
+                MetadataJson = metadata,
+                Tags = workerTypes.Count > 0 ? [.. workerTypes.Select(AkoshaResultTags.WorkerType)] : null,
+                MatchAllTags = false,
             },
         };
     }

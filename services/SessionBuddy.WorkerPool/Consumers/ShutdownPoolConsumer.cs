@@ -1,44 +1,13 @@
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.WorkerPool.Execution;
 using SessionBuddy.WorkerPool.Pools;
-using SessionBuddy.WorkerPool.Tasks;
 
 namespace SessionBuddy.WorkerPool.Consumers;
 
-/// <summary>Stops the pool's workers (cancelling unfinished tasks), collects its results and, once, publishes them for Akosha.</summary>
-public sealed class ShutdownPoolConsumer(PoolStore pools, TaskStore tasks, TaskDispatcher dispatcher) : IConsumer<ShutdownPool>
+/// <summary>pool_shutdown: see <see cref="PoolShutdowns"/>.</summary>
+public sealed class ShutdownPoolConsumer(PoolShutdowns shutdowns) : IConsumer<ShutdownPool>
 {
-    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(5);
-
-    public Task Consume(ConsumeContext<ShutdownPool> context) => context.RespondWithAsync(async () =>
-    {
-        var request = context.Message;
-        var ct = context.CancellationToken;
-        var pool = await pools.FindAsync(request.PoolId, ct)
-            ?? throw RequestRejectedException.NotFound("pool_id", $"no pool '{request.PoolId}'; pool_list shows the pools");
-        var changed = await pools.MarkShutdownAsync(pool.PoolId, ct);
-        var cancelled = await tasks.RequestCancelAsync(null, pool.PoolId, ct);
-        foreach (var id in cancelled)
-        {
-            dispatcher.Cancel(id);
-        }
-
-        // Give cancelled tasks a moment to record their outcome so the collected results are final.
-        var results = await tasks.ForPoolAsync(pool.PoolId, ct);
-        var deadline = DateTime.UtcNow + CancelGrace;
-        while (results.Any(r => !WorkerTaskStatuses.Final.Contains(r.Status)) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, ct);
-            results = await tasks.ForPoolAsync(pool.PoolId, ct);
-        }
-
-        var push = changed && request.PushToAkosha;
-        if (push)
-        {
-            await tasks.PublishPoolResultsAsync(pool.PoolId, results, ct);
-        }
-        return new PoolShutdown(pool.PoolId, PoolStatuses.Shutdown, push, cancelled.Count, results);
-    });
+    public Task Consume(ConsumeContext<ShutdownPool> context) =>
+        context.RespondWithAsync(() => shutdowns.ShutdownAsync(context.Message.PoolId, context.Message.PushToAkosha, context.CancellationToken));
 }

@@ -17,6 +17,18 @@ public sealed class WorkerPoolOptions
 
     public int MaxTasksPerCall { get; set; } = 1000;
 
+    /// <summary>
+    /// The Akosha hub AkoshaSync pushes to (<c>Akosha:Endpoint</c>, shared with AkoshaSync): without it pool_shutdown
+    /// reports not_configured and publishes nothing, since nobody would push the results.
+    /// </summary>
+    public string? AkoshaEndpoint { get; set; }
+
+    /// <summary>
+    /// Container-native mode (seed 000 Phase 3): this instance and its pools live in one container, so a SIGTERM shuts
+    /// every active pool down as pool_shutdown would, pushing their results to Akosha before the process exits.
+    /// </summary>
+    public bool ShutdownPoolsOnStop { get; set; }
+
     /// <summary>How often a failed pool task is retried on another worker of the pool.</summary>
     public int MaxRetries { get; set; } = 1;
 

@@ -16,12 +16,14 @@ internal static class Extensions
 
         builder.Services.AddOptions<WorkerPoolOptions>()
             .Bind(builder.Configuration.GetSection(WorkerPoolOptions.SectionName))
+            .Configure(o => o.AkoshaEndpoint ??= builder.Configuration["Akosha:Endpoint"])
             .Validate(o => o.MaxConcurrentTasks is >= 1 and <= 100, "WorkerPool:MaxConcurrentTasks must be 1..100")
             .Validate(o => o.MaxWorkersPerPool >= 1 && o.MaxPools >= 1 && o.MaxWorkers >= 1, "WorkerPool pool and worker limits must be at least 1")
             .ValidateOnStart();
         builder.Services.AddSingleton<WorkerTypes>();
         builder.Services.AddSingleton<PoolRules>();
         builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<PoolShutdowns>();
         builder.Services.AddSingleton<TaskStore>();
         builder.Services.AddSingleton<TaskWorkspaces>();
         builder.Services.AddSingleton<TaskDispatcher>();
@@ -32,5 +34,7 @@ internal static class Extensions
         builder.AddServiceBus(ServiceNames.WorkerPool, bus => bus.AddConsumers(typeof(Extensions).Assembly));
         // After the bus: prepares sessions once it runs, and returns unused ones before it stops.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskWorkspaces>());
+        // Last: on SIGTERM it stops first, while the outbox dispatcher and the bus still carry its pools' results.
+        builder.Services.AddHostedService<PoolsShutdownOnStop>();
     }
 }

@@ -9,6 +9,7 @@ public static class SessionBuddyResources
     public const string Gateway = "gateway";
     public const string PostgresPassword = "postgres-password";
     public const string RabbitMqPassword = "rabbitmq-password";
+    public const string AkoshaHubKey = "akosha-hub-key";
 
     /// <summary>The five services, each with the database it owns.</summary>
     public static readonly IReadOnlyList<(string Service, string Database)> Services =
@@ -56,7 +57,7 @@ public static class SessionBuddyResources
             Bindings: [new Binding("tcp", "tcp", "tcp", TargetPort: 5672), new Binding("management", "http", "http", TargetPort: 15672)],
             VolumeTarget: "/var/lib/rabbitmq");
 
-        var resources = new List<Resource> { postgresPassword, rabbitPassword, postgres };
+        var resources = new List<Resource> { postgresPassword, rabbitPassword, new ParameterResource(AkoshaHubKey, Secret: true), postgres };
         resources.AddRange(Services.Select(s => new DatabaseResource(s.Database, postgres)));
         resources.Add(rabbit);
         if (includeOllama)
@@ -73,6 +74,12 @@ public static class SessionBuddyResources
                 [$"ConnectionStrings__{Messaging}"] = $"{{{Messaging}.connectionString}}",
                 [$"services__{Gateway}__http__0"] = $"{{{Gateway}.bindings.http.url}}",
             };
+            if (service == "akoshasync")
+            {
+                // Every instance is an Akosha hub (as the AppHost runs it); pushing needs Akosha:Endpoint.
+                env["Akosha__HubEnabled"] = "true";
+                env["Akosha__HubKey"] = $"{{{AkoshaHubKey}.value}}";
+            }
             if (includeOllama && service == "memory")
             {
                 env[$"ConnectionStrings__{Ollama}"] = $"{{{Ollama}.connectionString}}";

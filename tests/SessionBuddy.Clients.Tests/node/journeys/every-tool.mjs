@@ -1,6 +1,7 @@
 // Calls every listed tool once, with valid arguments, through the official TypeScript SDK client
 // (which checks structuredContent against the tool's outputSchema) and checks the result again with
 // Ajv's strict JSON Schema 2020-12 validator. Prints one entry per tool: called, and what went wrong.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,22 @@ const steps = [
   ['summarize_session', (c) => ({ session_id: c.session_id })],
   ['query_analytics', () => ({ query_name: 'list' })],
   ['export_analytics', () => ({ dataset: 'sessions', format: 'json', limit: 10 })],
+
+  ['akosha_sync_status', () => ({})],
+  ['sync_to_akosha', () => ({ scope: 'pending' })],
+  ['akosha_dead_letters', () => ({ limit: 10 })],
+  ['akosha_replay', () => ({ ids: [] })],
+  ['akosha_push_results', (c) => ({
+    pool_id: c.pool_id,
+    system_id: c.tag,
+    results: [{
+      worker_id: 'w-every-tool', task_id: randomUUID(), worker_type: 'shell', prompt_or_command: 'echo pushed to the hub', status: 'completed',
+      output: 'pushed to the hub', error: null, exit_code: 0, duration_seconds: 0.1, repo: null, timestamp: new Date().toISOString(),
+      pool_id: c.pool_id, session_id: null,
+    }],
+  })],
+  ['akosha_search_workers', () => ({ query: 'pushed to the hub', worker_types: ['shell'], limit: 5 })],
+  ['search_all_systems', (c) => ({ query: 'pushed to the hub', system_id: c.tag, limit: 5 })],
 
   // Destructive, last.
   ['worker_cancel', (c) => ({ worker_id: c.worker_id })],

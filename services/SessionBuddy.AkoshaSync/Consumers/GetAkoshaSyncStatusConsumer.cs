@@ -1,0 +1,13 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using SessionBuddy.AkoshaSync.Push;
+using SessionBuddy.Contracts.Akosha;
+using SessionBuddy.ServiceDefaults.Messaging;
+
+namespace SessionBuddy.AkoshaSync.Consumers;
+
+public sealed class GetAkoshaSyncStatusConsumer(PushQueueStore queue, IOptions<AkoshaOptions> options) : IConsumer<GetAkoshaSyncStatus>
+{
+    public Task Consume(ConsumeContext<GetAkoshaSyncStatus> context) =>
+        context.RespondWithAsync(() => queue.StatusAsync(options.Value, context.CancellationToken));
+}

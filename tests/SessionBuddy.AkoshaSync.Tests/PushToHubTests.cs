@@ -1,0 +1,171 @@
+using SessionBuddy.Contracts.Akosha;
+using SessionBuddy.Contracts.Memory;
+using SessionBuddy.Contracts.Workers;
+
+namespace SessionBuddy.AkoshaSync.Tests;
+
+/// <summary>
+/// Instance A's AkoshaSync pushes pool results to hub B over HTTP; B stores each once and its Memory makes them
+/// searchable. Outages, refusals and crashes end with every result on B exactly once.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class PushToHubTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static AkoshaInstances Instances => Suite.Instances;
+
+    [Test]
+    public async Task PoolResultsFromAAreSearchableOnTheHubBySystemWorkerTypeAndTime()
+    {
+        var word = Word();
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var results = Results(3, word, "shell");
+        await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow));
+
+        var ids = results.Select(r => r.TaskId).ToList();
+        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA)), r => Mine(r, ids).Count == 3);
+        Assert.That(found.Results.Take(3).Select(TaskId), Is.EquivalentTo(ids), "the results with the word rank first");
+        Assert.That(Mine(found, ids).Select(r => r.Metadata.GetProperty("system_id").GetString()), Has.All.EqualTo(AkoshaInstances.SystemA));
+        Assert.That(Mine(found, ids).Select(r => r.Category), Has.All.EqualTo(MemoryCategories.AkoshaResult));
+
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, "another-system")), ids), Is.Empty, "filtered by system id");
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["terminal-claude"])), ids), Is.Empty, "filtered by worker type");
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["shell", "terminal-qwen"])), ids), Has.Count.EqualTo(3));
+        Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, Until: before.ToString("O"))), ids), Is.Empty, "filtered by time");
+
+        var status = await StatusAsync();
+        Assert.That(status.Configured, Is.True);
+        Assert.That(status.LastSuccessAt, Is.GreaterThan(before));
+        Assert.That(status.CircuitState, Is.EqualTo(AkoshaCircuitStates.Closed));
+    }
+
+    [Test]
+    public async Task WithTheHubDownAQueuesOpensItsCircuitAndDeliversEverythingOnceWhenItIsBack()
+    {
+        var word = Word();
+        var results = Results(20, word, "shell");
+        await Instances.HubB.Hub.StopAsync();
+        try
+        {
+            await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow));
+
+            var down = await EventuallyAsync(StatusAsync, s => s.CircuitState == AkoshaCircuitStates.Open && s.Pending >= 20);
+            Assert.That(down.LastError, Is.Not.Null.And.Not.Empty);
+            Assert.That(down.DeadLettered, Is.Zero, "an unreachable hub costs the items no attempts");
+        }
+        finally
+        {
+            await Instances.HubB.StartHubAsync(AkoshaInstances.DefaultHubMaxResultBytes);
+        }
+
+        await EventuallyAsync(() => HubCountAsync(word), n => n == 20);
+        var ids = results.Select(r => r.TaskId).ToList();
+        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA, Limit: 50)), r => Mine(r, ids).Count == 20);
+        Assert.That(found.Results.Take(20).Select(TaskId), Is.EquivalentTo(ids), "each once, first");
+        var after = await EventuallyAsync(StatusAsync, s => s.Pending == 0 && s.CircuitState == AkoshaCircuitStates.Closed);
+        Assert.That(after.DeadLettered, Is.Zero);
+    }
+
+    [Test]
+    public async Task AResultTheHubRefusesIsDeadLetteredWithItsErrorAndReplayedAfterTheFix()
+    {
+        var word = Word();
+        var poison = Results(1, word, "shell")[0] with { Output = new string('x', AkoshaInstances.DefaultHubMaxResultBytes + 1000) };
+        var healthy = Results(1, word, "shell")[0];
+        await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, [poison, healthy], DateTimeOffset.UtcNow));
+
+        var letters = await EventuallyAsync(DeadLettersAsync, d => d.DeadLetters.Any(l => l.Summary.Contains(poison.TaskId.ToString())));
+        var letter = letters.DeadLetters.Single(l => l.Summary.Contains(poison.TaskId.ToString()));
+        Assert.That(letter.Attempts, Is.EqualTo(3), "Akosha:MaxAttempts");
+        Assert.That(letter.LastError, Does.Contain("HubMaxResultBytes"));
+        Assert.That(await HubCountAsync(word), Is.EqualTo(1), "the healthy item of the same batch was delivered");
+
+        // The fix: the hub accepts larger results. The replayed item is then delivered, and is no longer a dead letter.
+        await Instances.HubB.Hub.StopAsync();
+        await Instances.HubB.StartHubAsync(maxResultBytes: 200_000);
+        try
+        {
+            var replayed = await AkoshaInstances.AskAsync<ReplayAkoshaDeadLetters, AkoshaReplayed>(Instances.BusA, new ReplayAkoshaDeadLetters([letter.Id, Guid.NewGuid()]));
+            Assert.That(replayed.Replayed, Is.EqualTo(1));
+            Assert.That(replayed.NotFound, Has.Count.EqualTo(1));
+            await EventuallyAsync(() => HubCountAsync(word), n => n == 2);
+            Assert.That((await DeadLettersAsync()).DeadLetters.Select(l => l.Id), Does.Not.Contain(letter.Id));
+            await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA)), r => Mine(r, [poison.TaskId, healthy.TaskId]).Count == 2);
+        }
+        finally
+        {
+            await Instances.HubB.Hub.StopAsync();
+            await Instances.HubB.StartHubAsync(AkoshaInstances.DefaultHubMaxResultBytes);
+        }
+    }
+
+    [Test]
+    public async Task KillingAsPusherMidPushLosesNothingAndDuplicatesNothing()
+    {
+        var word = Word();
+        var results = Enumerable.Range(0, 5).Select(_ => Results(200, word, "terminal-qwen")).ToList();
+        foreach (var pool in results)
+        {
+            await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, pool, DateTimeOffset.UtcNow));
+        }
+
+        // SIGKILL once the hub has part of them: the batch in flight is neither recorded as sent nor lost.
+        await EventuallyAsync(() => HubCountAsync(word), n => n > 0, TimeSpan.FromMilliseconds(5));
+        await Instances.Pusher.KillAsync();
+        var atKill = await HubCountAsync(word);
+        await Instances.StartPusherAsync();
+
+        await EventuallyAsync(() => HubCountAsync(word), n => n == 1000);
+        Assert.That(atKill, Is.LessThan(1000), "killed mid-push");
+        var memories = await EventuallyAsync(() => AkoshaInstances.ScalarAsync(Instances.HubB.MemoryDatabase,
+            "SELECT count(*) FROM reflections WHERE category = 'akosha_result' AND content LIKE '%' || @word || '%'", ("word", word)), n => n >= 1000);
+        Assert.That(memories, Is.EqualTo(1000), "each result is one memory on the hub");
+        Assert.That(await AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+            "SELECT count(*) FROM akosha_push_items WHERE sent_at IS NULL"), Is.Zero);
+    }
+
+    /// <summary>A word no other test uses, letters only, so keyword search ranks its results first.</summary>
+    public static string Word() => new([.. Guid.NewGuid().ToString("N")[..12].Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16)))]);
+
+    private static Guid TaskId(MemoryMatch match) => match.Metadata.GetProperty("task_id").GetGuid();
+
+    /// <summary>The hits among the given tasks (hybrid search also returns nearest neighbours of other tests).</summary>
+    private static List<MemoryMatch> Mine(MemorySearchResults results, IReadOnlyCollection<Guid> taskIds) =>
+        [.. results.Results.Where(r => taskIds.Contains(TaskId(r)))];
+
+    private static List<WorkerTaskCompleted> Results(int count, string word, string workerType) =>
+        [.. Enumerable.Range(0, count).Select(i => new WorkerTaskCompleted(
+            "w-" + i, Guid.NewGuid(), workerType, $"echo {word} {i}", WorkerTaskStatuses.Completed, $"{word} output {i}", null, 0, 0.25,
+            null, DateTimeOffset.UtcNow, "pool-" + word))];
+
+    private static Task<MemorySearchResults> SearchAsync(SearchAkoshaResults query) =>
+        AkoshaInstances.AskAsync<SearchAkoshaResults, MemorySearchResults>(Instances.BusB, query with { Limit = query.Limit ?? 50 });
+
+    private static Task<AkoshaSyncStatus> StatusAsync() =>
+        AkoshaInstances.AskAsync<GetAkoshaSyncStatus, AkoshaSyncStatus>(Instances.BusA, new GetAkoshaSyncStatus());
+
+    private static Task<AkoshaDeadLetters> DeadLettersAsync() =>
+        AkoshaInstances.AskAsync<ListAkoshaDeadLetters, AkoshaDeadLetters>(Instances.BusA, new ListAkoshaDeadLetters(500));
+
+    private static Task<long> HubCountAsync(string word) => Instances.HubB.StoredResultsAsync("pool-" + word);
+
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? every = null)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"not reached within {Patience.TotalSeconds} s; last value: {value}");
+            }
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(100));
+        }
+    }
+}
