@@ -47,6 +47,7 @@ public sealed class McpTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<NoteBook>();
         builder.Services.AddGatewayAuthentication(builder.Configuration, ["http://127.0.0.1:0"]);
+        builder.Services.AddGatewayRateLimits(builder.Configuration);
         builder.Services.AddMcpEndpoint(builder.Configuration, typeof(NoteTools)).AddToolAuthorization(NoteTools.Rules, typeof(NoteTools));
 
         var app = builder.Build();

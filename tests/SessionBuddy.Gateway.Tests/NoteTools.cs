@@ -12,6 +12,10 @@ public sealed class NoteBook
 {
     public ConcurrentQueue<string> Written { get; } = new();
     public ConcurrentQueue<string> ReadProjects { get; } = new();
+
+    /// <summary>run_command "block" waits for this after setting <see cref="CommandStarted"/>.</summary>
+    public TaskCompletionSource CommandGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource CommandStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 public sealed record NoteResult(string Project, int Notes);
@@ -25,7 +29,7 @@ public sealed class NoteTools(NoteBook notes)
         ["ping"] = new(Read, None, Minimal),
         ["read_notes"] = new(Read, ProjectArgument, Minimal),
         ["write_note"] = new(Write, ProjectArgument, Standard),
-        ["run_command"] = new(Execute, AllProjects, Full),
+        ["run_command"] = new(Execute, AllProjects, Full, RunsWorkers: true),
         ["purge_notes"] = new(Admin, AllProjects, Full),
     };
 
@@ -47,9 +51,14 @@ public sealed class NoteTools(NoteBook notes)
     }
 
     [McpServerTool(Name = "run_command"), System.ComponentModel.Description("Pretends to run a command.")]
-    public string RunCommand(string command)
+    public async Task<string> RunCommand(string command)
     {
         notes.Written.Enqueue("command:" + command);
+        if (command == "block")
+        {
+            notes.CommandStarted.TrySetResult();
+            await notes.CommandGate.Task;
+        }
         return "ran " + command;
     }
 

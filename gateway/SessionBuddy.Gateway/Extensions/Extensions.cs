@@ -28,6 +28,7 @@ internal static partial class Extensions
             builder.WebHost.UseUrls(urls);
         }
         builder.Services.AddGatewayAuthentication(builder.Configuration, ListenUrls(urls, builder.Configuration));
+        builder.Services.AddGatewayRateLimits(builder.Configuration);
 
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         builder.Services.AddSingleton<ServiceRequests>();

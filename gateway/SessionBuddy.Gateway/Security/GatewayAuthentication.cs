@@ -61,12 +61,24 @@ public static class GatewayAuthentication
         return settings;
     }
 
-    /// <summary>With authentication configured, every request to the MCP endpoint needs a valid bearer token.</summary>
+    /// <summary>
+    /// With authentication configured, every request to the MCP endpoint needs a valid bearer token. Rate
+    /// limits (when registered) apply after authentication, so that they know the token, and before the
+    /// refusal of a missing one, so that a flood of bad tokens is limited per address too.
+    /// </summary>
     public static void RequireGatewayAuthentication(this WebApplication app, IEndpointConventionBuilder mcpEndpoint)
     {
-        if (app.Services.GetRequiredService<AuthOptions>().IsConfigured)
+        var configured = app.Services.GetRequiredService<AuthOptions>().IsConfigured;
+        if (configured)
         {
             app.UseAuthentication();
+        }
+        if (app.Services.GetService<WorkerCallLimit>() is not null)
+        {
+            app.UseRateLimiter();
+        }
+        if (configured)
+        {
             app.UseAuthorization();
             mcpEndpoint.RequireAuthorization();
         }

@@ -82,20 +82,14 @@ public static class GatewayToolRules
         ["pool_create"] = new(Execute, AllProjects, Full),
         ["pool_list"] = new(Read, AllProjects, Full),
         ["pool_status"] = new(Read, AllProjects, Full),
-        ["pool_execute"] = new(Execute, AllProjects, Full),
-        ["pool_route_execute"] = new(Execute, AllProjects, Full),
+        ["pool_execute"] = new(Execute, AllProjects, Full, RunsWorkers: true),
+        ["pool_route_execute"] = new(Execute, AllProjects, Full, RunsWorkers: true),
         ["pool_shutdown"] = new(Execute, AllProjects, Full),
         ["worker_spawn"] = new(Execute, AllProjects, Full),
-        ["worker_execute"] = new(Execute, AllProjects, Full),
+        ["worker_execute"] = new(Execute, AllProjects, Full, RunsWorkers: true),
         ["worker_status"] = new(Read, AllProjects, Full),
         ["worker_list"] = new(Read, AllProjects, Full),
         ["worker_cancel"] = new(Execute, AllProjects, Full),
         ["worker_task_status"] = new(Read, AllProjects, Full),
-    };
-
-    /// <summary>Tools limited by the worker concurrency limit.</summary>
-    public static readonly IReadOnlySet<string> WorkerTools = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "pool_execute", "pool_route_execute", "worker_execute",
     };
 }

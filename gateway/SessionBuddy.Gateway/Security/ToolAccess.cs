@@ -32,5 +32,8 @@ public enum ToolProfile
     Full,
 }
 
-/// <summary>What a tool needs: a scope, how projects limit it, and the smallest profile that includes it.</summary>
-public sealed record ToolRule(ToolScope Scope, ProjectRule Projects, ToolProfile Profile);
+/// <summary>
+/// What a tool needs: a scope, how projects limit it, and the smallest profile that includes it.
+/// <paramref name="RunsWorkers"/> puts it under the worker concurrency limit.
+/// </summary>
+public sealed record ToolRule(ToolScope Scope, ProjectRule Projects, ToolProfile Profile, bool RunsWorkers = false);
