@@ -17,6 +17,7 @@ public static class GatewayToolRules
         ["get_readiness"] = new(Read, None, Minimal),
         ["health_check_all"] = new(Read, None, Standard),
         ["get_performance_metrics"] = new(Read, None, Standard),
+        ["get_audit_log"] = new(Admin, AllProjects, Full),
 
         // Sessions and their lifecycle.
         ["create_session"] = new(Write, ProjectArgument, Minimal),

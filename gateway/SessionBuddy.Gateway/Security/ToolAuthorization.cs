@@ -51,7 +51,12 @@ public static class ToolAuthorization
         }
         var refusal = Refusal(caller, call.Name, rule)
             ?? await ProjectRefusalAsync(caller, rule, call, request.Services!, cancellationToken);
-        return refusal is null ? await next(request, cancellationToken) : Error(refusal);
+        if (refusal is null)
+        {
+            return await next(request, cancellationToken);
+        }
+        request.Items[ToolCallAudit.DeniedItem] = true;
+        return Error(refusal);
     };
 
     private static string? Refusal(Caller caller, string tool, ToolRule rule)

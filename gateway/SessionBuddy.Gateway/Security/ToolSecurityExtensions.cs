@@ -42,7 +42,7 @@ public static class ToolSecurityExtensions
         return mcp.WithRequestFilters(filters =>
         {
             filters.AddListToolsFilter(next => ToolAuthorization.ListFilter(EnabledTools.ListFilter(next)));
-            filters.AddCallToolFilter(next => EnabledTools.CallFilter(ToolAuthorization.CallFilter(WorkerCallLimit.Filter(next))));
+            filters.AddCallToolFilter(next => EnabledTools.CallFilter(ToolCallAudit.Filter(ToolAuthorization.CallFilter(WorkerCallLimit.Filter(next)))));
             filters.AddContentAuthorization();
         });
     }
