@@ -34,6 +34,8 @@ public static class ToolCallAudit
         {
             return await next(request, cancellationToken);
         }
+        // Read before the call: the tool renames the arguments to its parameter names (session_id -> sessionId).
+        var sessionId = Guid.TryParse(Text(call, ToolAuthorization.SessionArgument), out var id) ? id : (Guid?)null;
         var outcome = AuditOutcomes.Failed;
         try
         {
@@ -49,9 +51,9 @@ public static class ToolCallAudit
         }
         finally
         {
+            // The project is read afterwards: authorization fills in a limited token's own (the name is the same in both spellings).
             await trail.RecordAsync(new ToolCallAudited(NewId.NextGuid(), DateTimeOffset.UtcNow, Subject(request), call.Name,
-                Text(call, ToolAuthorization.ProjectArgument), Guid.TryParse(Text(call, ToolAuthorization.SessionArgument), out var id) ? id : null,
-                outcome, Instance));
+                Text(call, ToolAuthorization.ProjectArgument), sessionId, outcome, Instance));
         }
     };
 
