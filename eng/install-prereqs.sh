@@ -77,4 +77,12 @@ if [ ! -f "$ext_dir/vector.control" ]; then
   $SUDO make -s -C "$src" PG_CONFIG="$PG_CONFIG" install >/dev/null
 fi
 
+# Worker tasks run as this unprivileged user (WorkerPool:Confinement:User), never as the services' user;
+# prlimit and setpriv (util-linux) set their limits and switch to it.
+need_pkg util-linux
+if ! id -u sessionbuddy-worker >/dev/null 2>&1; then
+  log "creating the unprivileged user sessionbuddy-worker for worker tasks"
+  $SUDO useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sessionbuddy-worker
+fi
+
 log "ready: postgres $("/usr/lib/postgresql/${PG_MAJOR}/bin/postgres" --version | awk '{print $3}'), rabbitmq-server $(dpkg-query -W -f='${Version}' rabbitmq-server), pgvector $(awk -F"'" '/default_version/ {print $2}' "$ext_dir/vector.control")"

@@ -14,12 +14,14 @@ public sealed class ToolClient : IAsyncDisposable
     public McpClient Mcp => _client;
 
     /// <param name="protocolVersion">null: the client's default (stateless, newest revision); otherwise a session-based revision.</param>
-    public static async Task<ToolClient> ConnectAsync(Uri endpoint, string? protocolVersion = null)
+    /// <param name="bearerToken">Sent as <c>Authorization: Bearer</c> to a gateway with authentication on.</param>
+    public static async Task<ToolClient> ConnectAsync(Uri endpoint, string? protocolVersion = null, string? bearerToken = null)
     {
         var transport = new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = endpoint,
             TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = bearerToken is null ? null : new Dictionary<string, string> { ["Authorization"] = "Bearer " + bearerToken },
         });
         return new ToolClient(await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = protocolVersion }));
     }

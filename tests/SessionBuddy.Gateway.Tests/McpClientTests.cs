@@ -106,6 +106,15 @@ public sealed class McpClientTests
         await _host.Probe.Cancelled("client-cancel").WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Test]
+    public async Task ANulCharacterInAnyStringArgumentIsRefusedNamingTheArgument()
+    {
+        await using var client = await ConnectAsync(protocolVersion: null);
+        var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["text"] = "a\u0000b" });
+        Assert.That(result.IsError, Is.True);
+        Assert.That(Text(result), Is.EqualTo("text: must not contain the NUL character (U+0000)"));
+    }
+
     private static async Task AssertToolsWorkAsync(McpClient client)
     {
         var tools = await client.ListToolsAsync();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.Gateway.Mcp;
+using SessionBuddy.Gateway.Security;
 
 namespace SessionBuddy.Gateway.Tests;
 
@@ -20,6 +21,7 @@ public sealed class McpTestHost : IAsyncDisposable
 
     public Uri Endpoint { get; }
     public ToolProbe Probe => _app.Services.GetRequiredService<ToolProbe>();
+    public NoteBook Notes => _app.Services.GetRequiredService<NoteBook>();
 
     public static async Task<McpTestHost> StartAsync(Dictionary<string, string?>? settings = null)
     {
@@ -32,6 +34,24 @@ public sealed class McpTestHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapMcpEndpoint();
+        await app.StartAsync();
+        return new McpTestHost(app, new Uri(app.Urls.First() + "/mcp"));
+    }
+
+    /// <summary>The gateway's security (authentication from "Auth", tool rules, profiles) around <see cref="NoteTools"/>.</summary>
+    public static async Task<McpTestHost> StartSecuredAsync(Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<NoteBook>();
+        builder.Services.AddGatewayAuthentication(builder.Configuration, ["http://127.0.0.1:0"]);
+        builder.Services.AddGatewayRateLimits(builder.Configuration);
+        builder.Services.AddMcpEndpoint(builder.Configuration, typeof(NoteTools)).AddToolAuthorization(NoteTools.Rules, typeof(NoteTools));
+
+        var app = builder.Build();
+        app.RequireGatewayAuthentication(app.MapMcpEndpoint());
         await app.StartAsync();
         return new McpTestHost(app, new Uri(app.Urls.First() + "/mcp"));
     }

@@ -79,6 +79,13 @@ public sealed class DistributedAppFixture : IAsyncDisposable
     /// <summary>Starts a stopped or killed resource again (same port, same data) and waits until it is healthy.</summary>
     public Task StartAsync(string resource, CancellationToken cancellationToken = default) => _orchestrator.StartAsync(resource, cancellationToken);
 
+    /// <summary>
+    /// Starts a second gateway named <paramref name="name"/> on the same services with extra configuration
+    /// (environment variables such as <c>Auth__Secret</c>); returns its MCP endpoint. Its log is <see cref="GetLogPath"/>(name).
+    /// </summary>
+    public async Task<Uri> StartGatewayAsync(string name, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken = default) =>
+        new((await _orchestrator.StartInstanceAsync(SessionBuddyResources.Gateway, name, settings, cancellationToken)).Endpoint, "/mcp");
+
     /// <summary>Graceful stop then start of a project; for a server, kill then start.</summary>
     public async Task RestartAsync(string resource, CancellationToken cancellationToken = default)
     {

@@ -32,7 +32,7 @@ public sealed class TaskProcessTests
     private static Task<ExecutionOutcome> RunAsync(
         WorkerType type, string prompt, TaskWorkspace workspace, double timeoutSeconds = 30, int maxOutput = 65_536,
         Action<string>? progress = null, CancellationToken ct = default) =>
-        TaskProcess.RunAsync(type, prompt, workspace, TimeSpan.FromSeconds(timeoutSeconds), maxOutput, progress, ct);
+        TaskProcess.RunAsync(type, prompt, workspace, TimeSpan.FromSeconds(timeoutSeconds), maxOutput, TaskConfinement.None, progress, ct);
 
     [Test]
     public async Task ShellCommandRunsInItsWorkspaceWithOnlyDeclaredVariables()

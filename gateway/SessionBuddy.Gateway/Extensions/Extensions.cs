@@ -5,11 +5,12 @@ using SessionBuddy.Gateway.Messaging;
 using SessionBuddy.Gateway.Progress;
 using SessionBuddy.Gateway.Prompts;
 using SessionBuddy.Gateway.Resources;
+using SessionBuddy.Gateway.Security;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Gateway.Extensions;
 
-internal static class Extensions
+internal static partial class Extensions
 {
     public const int DefaultPort = 8678;
 
@@ -20,10 +21,14 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
         // ASPNETCORE_URLS (set by the AppHost or a deployment) wins; otherwise Gateway:Port on loopback.
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        var urls = builder.Configuration["urls"];
+        if (string.IsNullOrEmpty(urls))
         {
-            builder.WebHost.UseUrls($"http://127.0.0.1:{builder.Configuration.GetValue("Gateway:Port", DefaultPort)}");
+            urls = $"http://127.0.0.1:{builder.Configuration.GetValue("Gateway:Port", DefaultPort)}";
+            builder.WebHost.UseUrls(urls);
         }
+        builder.Services.AddGatewayAuthentication(builder.Configuration, ListenUrls(urls, builder.Configuration));
+        builder.Services.AddGatewayRateLimits(builder.Configuration);
 
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
         builder.Services.AddSingleton<ServiceRequests>();
@@ -40,12 +45,39 @@ internal static class Extensions
             .WithResources<SessionResources>()
             .WithPrompts<SessionPrompts>()
             .WithListResourcesHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().ListAsync(request, ct))
-            .WithCompleteHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().CompleteAsync(request, ct));
+            .WithCompleteHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().CompleteAsync(request, ct))
+            .AddToolAuthorization(GatewayToolRules.All, ToolTypes);
+        builder.Services.AddSingleton<ISessionProjects, SessionProjects>();
+        builder.Services.AddSingleton<IAuditTrail, BusAuditTrail>();
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
-        app.MapMcpEndpoint("/mcp");
+        var auth = app.Services.GetRequiredService<AuthOptions>();
+        app.RequireGatewayAuthentication(app.MapMcpEndpoint("/mcp"));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var endpoints = string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + "/mcp"));
+            if (auth.IsConfigured)
+            {
+                LogStarted(app.Logger, endpoints, GatewayAuthentication.DescribeMode(auth));
+            }
+            else
+            {
+                LogStartedOpen(app.Logger, endpoints, GatewayAuthentication.DescribeMode(auth));
+            }
+        });
         return app;
     }
+
+    /// <summary>Every address the gateway will listen on: the URLs and any Kestrel endpoints configured.</summary>
+    private static IEnumerable<string> ListenUrls(string urls, IConfiguration configuration) =>
+        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SessionBuddy gateway serving MCP at {Endpoints}; {Mode}")]
+    private static partial void LogStarted(ILogger logger, string endpoints, string mode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SessionBuddy gateway serving MCP at {Endpoints}; {Mode}")]
+    private static partial void LogStartedOpen(ILogger logger, string endpoints, string mode);
 }

@@ -41,9 +41,22 @@ internal sealed class ToolArguments
             {
                 return $"{name}: expected {shape.Shape}, got {DescribeValue(value)}";
             }
+            if (ContainsNul(value))
+            {
+                // PostgreSQL text cannot hold U+0000, and no name, path or content needs it.
+                return $"{name}: must not contain the NUL character (U+0000)";
+            }
         }
         return null;
     }
+
+    private static bool ContainsNul(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!.Contains('\0', StringComparison.Ordinal),
+        JsonValueKind.Array => value.EnumerateArray().Any(ContainsNul),
+        JsonValueKind.Object => value.EnumerateObject().Any(p => p.Name.Contains('\0', StringComparison.Ordinal) || ContainsNul(p.Value)),
+        _ => false,
+    };
 
     public Dictionary<string, JsonElement> ToParameterNames(IDictionary<string, JsonElement> given) =>
         given.ToDictionary(pair => _parameterNames.GetValueOrDefault(pair.Key, pair.Key), pair => pair.Value);

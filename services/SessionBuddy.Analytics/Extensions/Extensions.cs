@@ -21,6 +21,7 @@ internal static class Extensions
         builder.Services.AddSingleton<SessionActivityProjection>();
         builder.Services.AddSingleton<WorkerActivityProjection>();
         builder.Services.AddSingleton<ToolCallProjection>();
+        builder.Services.AddSingleton<AuditLogStore>();
         builder.Services.AddSingleton<ActivityReports>();
         builder.Services.AddSingleton<PerformanceReport>();
         builder.Services.AddSingleton<InsightRules>();

@@ -34,6 +34,12 @@ public sealed class SessionWorkspaces(IOptions<SessionsOptions> options)
     public string Create(Guid sessionId)
     {
         var workspace = WorkspaceDir(sessionId);
+        Directory.CreateDirectory(Root);
+        // Owner only: worker tasks run as another user, and get a session's directory only while they run in it.
+        if (!OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(workspace, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         Directory.CreateDirectory(Path.Combine(workspace, WorkDirName));
         Directory.CreateDirectory(OutputDir(workspace));
         Directory.CreateDirectory(Path.Combine(workspace, PrivateDirName));

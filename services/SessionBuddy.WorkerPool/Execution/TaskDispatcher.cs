@@ -23,6 +23,7 @@ public sealed partial class TaskDispatcher(
     WorkerTypes types,
     TaskWorkspaces workspaces,
     IOptions<WorkerPoolOptions> options,
+    TaskConfinement confinement,
     IBus publisher,
     IHostApplicationLifetime lifetime,
     ILogger<TaskDispatcher> logger)
@@ -282,7 +283,7 @@ public sealed partial class TaskDispatcher(
         var runStartMs = slot.Elapsed.TotalMilliseconds;
         var outcome = await TaskProcess.RunAsync(
             type, task.PromptOrCommand ?? "", workspace, TimeSpan.FromSeconds(task.TimeoutSeconds), options.Value.MaxOutputChars,
-            reporter.Report, ct);
+            confinement, reporter.Report, ct);
         if (outcome.Status == WorkerTaskStatuses.Cancelled && lifetime.ApplicationStopping.IsCancellationRequested)
         {
             outcome = outcome with { Status = WorkerTaskStatuses.Failed, Error = "the WorkerPool service stopped while the task was running; run it again" };

@@ -23,7 +23,8 @@ public sealed record ExecutionOutcome(
 /// <summary>
 /// Runs one task as a process: no shell unless the worker type's executable is one, an environment
 /// limited to what the type declares plus PATH and the session variables, its own process group (via
-/// setsid) so that cancel and timeout kill the whole tree, and output captured with a cap. Its
+/// setsid) so that cancel and timeout kill the whole tree, confined (<see cref="TaskConfinement"/>: an
+/// unprivileged user, resource limits), and output captured with a cap. Its
 /// <c>process_ms</c> runs from the spawn to the moment the runtime reaped the process.
 /// </summary>
 public static class TaskProcess
@@ -37,10 +38,15 @@ public static class TaskProcess
         TaskWorkspace workspace,
         TimeSpan timeout,
         int maxOutputChars,
+        TaskConfinement confinement,
         Action<string>? progress,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        if (confinement.Problem is { } problem)
+        {
+            return new ExecutionOutcome(WorkerTaskStatuses.Failed, "", problem, null, clock.Elapsed.TotalSeconds, 0, []);
+        }
         var path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         var executable = ResolveExecutable(type.Executable, path);
         if (executable is null)
@@ -53,7 +59,34 @@ public static class TaskProcess
 
         Directory.CreateDirectory(workspace.WorkspaceDir);
         Directory.CreateDirectory(workspace.OutputDir);
-        var psi = new ProcessStartInfo(Setsid ?? executable)
+        confinement.HandOver(workspace);
+        try
+        {
+            return await RunProcessAsync(type, promptOrCommand, workspace, timeout, maxOutputChars, confinement, executable, path, clock,
+                progress, cancellationToken);
+        }
+        finally
+        {
+            confinement.TakeBack(workspace);
+        }
+    }
+
+    private static async Task<ExecutionOutcome> RunProcessAsync(
+        WorkerType type,
+        string promptOrCommand,
+        TaskWorkspace workspace,
+        TimeSpan timeout,
+        int maxOutputChars,
+        TaskConfinement confinement,
+        string executable,
+        string path,
+        Stopwatch clock,
+        Action<string>? progress,
+        CancellationToken cancellationToken)
+    {
+        // setsid, then the confinement's launcher (limits, user switch), each exec'ing the next: the task keeps the first pid.
+        string[] launch = [.. Setsid is null ? [] : new[] { Setsid }, .. confinement.Launcher, executable];
+        var psi = new ProcessStartInfo(launch[0])
         {
             WorkingDirectory = workspace.WorkspaceDir,
             RedirectStandardInput = true,
@@ -61,9 +94,9 @@ public static class TaskProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (Setsid is not null)
+        foreach (var argument in launch.Skip(1))
         {
-            psi.ArgumentList.Add(executable);
+            psi.ArgumentList.Add(argument);
         }
         foreach (var argument in type.Arguments)
         {
@@ -144,6 +177,11 @@ public static class TaskProcess
             killed = true;
             await process.WaitForExitAsync(CancellationToken.None);
         }
+        if (!killed && Setsid is not null && OperatingSystem.IsLinux())
+        {
+            // What the task left running in its group (background children) ends with it.
+            _ = Kill(-process.Id, 9);
+        }
         if (!output.Ended.IsCompleted)
         {
             // The pipes close when the last process holding them exits; a stray daemon must not hold the task.
@@ -158,6 +196,7 @@ public static class TaskProcess
 
         var metadata = streamJson?.Metadata() ?? [];
         metadata["log_file"] = Path.Combine(workspace.OutputDir, LogFileName);
+        metadata["confinement"] = confinement.Description;
         metadata["output_truncated"] = capture.Truncated;
         metadata["process_ms"] = Math.Round(processSeconds * 1000, 3);
         metadata["start_overhead_ms"] = Math.Round(startOverhead.TotalMilliseconds, 3);

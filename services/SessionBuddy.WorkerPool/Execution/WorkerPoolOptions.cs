@@ -52,6 +52,9 @@ public sealed class WorkerPoolOptions
     /// <summary>An instance silent for this long is considered gone and its running tasks failed.</summary>
     public TimeSpan InstanceExpiry { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Who tasks run as and their resource limits.</summary>
+    public ConfinementOptions Confinement { get; set; } = new();
+
     /// <summary>Worker types by name; merged over the built-ins (shell, terminal-claude, terminal-qwen, container).</summary>
     public Dictionary<string, WorkerTypeOptions> WorkerTypes { get; set; } = new(StringComparer.Ordinal);
 

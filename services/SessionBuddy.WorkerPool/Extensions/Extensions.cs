@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using MassTransit;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
@@ -21,6 +22,7 @@ internal static class Extensions
             .Validate(o => o.MaxWorkersPerPool >= 1 && o.MaxPools >= 1 && o.MaxWorkers >= 1, "WorkerPool pool and worker limits must be at least 1")
             .ValidateOnStart();
         builder.Services.AddSingleton<WorkerTypes>();
+        builder.Services.AddSingleton(provider => TaskConfinement.From(provider.GetRequiredService<IOptions<WorkerPoolOptions>>().Value.Confinement));
         builder.Services.AddSingleton<PoolRules>();
         builder.Services.AddSingleton<PoolStore>();
         builder.Services.AddSingleton<PoolShutdowns>();

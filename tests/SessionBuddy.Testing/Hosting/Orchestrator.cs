@@ -155,6 +155,26 @@ public sealed partial class Orchestrator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts another instance of a project under a new name on a free port: the project's environment plus
+    /// <paramref name="settings"/> (e.g. a second gateway configured differently). It stops with the run.
+    /// </summary>
+    public async Task<ProjectProcess> StartInstanceAsync(string project, string instance, IReadOnlyDictionary<string, string> settings,
+        CancellationToken cancellationToken = default)
+    {
+        var model = Process(project).Resource;
+        var environment = new Dictionary<string, string>(model.Environment);
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+        var process = new ProjectProcess(model with { Name = instance, Environment = environment }, FreePort.Allocate());
+        _projects.Add(instance, process);
+        StartProcess(process);
+        await process.WaitHealthyAsync(_options.StartupTimeout, cancellationToken);
+        return process;
+    }
+
     /// <summary>Kills a resource's whole process tree at once, like a crash.</summary>
     public async Task KillAsync(string resource)
     {

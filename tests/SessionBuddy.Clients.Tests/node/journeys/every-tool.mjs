@@ -71,6 +71,7 @@ const steps = [
   ['summarize_session', (c) => ({ session_id: c.session_id })],
   ['query_analytics', () => ({ query_name: 'list' })],
   ['export_analytics', () => ({ dataset: 'sessions', format: 'json', limit: 10 })],
+  ['get_audit_log', (c) => ({ limit: 10 })],
 
   ['akosha_sync_status', () => ({})],
   ['sync_to_akosha', () => ({ scope: 'pending' })],

@@ -1,0 +1,34 @@
+namespace SessionBuddy.Gateway.Security;
+
+/// <summary>
+/// How callers prove who they are, bound from configuration section "Auth". Authentication is on when a
+/// shared secret (HS256) or public keys (RS256/ES256, from a JWKS URL or file) are configured.
+/// </summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>HS256 shared secret, at least 32 bytes (UTF-8). Prefer the environment variable Auth__Secret.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>URL of a JSON Web Key Set (an authorization server's jwks_uri) for RS256/ES256 tokens.</summary>
+    public string? JwksUrl { get; set; }
+
+    /// <summary>A local JSON Web Key Set file for RS256/ES256 tokens.</summary>
+    public string? JwksFile { get; set; }
+
+    /// <summary>Accepted token issuers (iss); also published as authorization_servers in the resource metadata. Default "sessionbuddy".</summary>
+    /// <remarks>Empty by default: the configuration binder appends to an array's initial items instead of replacing them.</remarks>
+    public string[] Issuers { get; set; } = [];
+
+    public IReadOnlyList<string> AcceptedIssuers => Issuers.Length > 0 ? Issuers : [DefaultIssuer];
+
+    /// <summary>The audience (aud) tokens must be issued for.</summary>
+    public string Audience { get; set; } = DefaultAudience;
+
+    public const string DefaultIssuer = "sessionbuddy";
+    public const string DefaultAudience = "sessionbuddy-gateway";
+
+    public bool IsConfigured =>
+        !string.IsNullOrEmpty(Secret) || !string.IsNullOrEmpty(JwksUrl) || !string.IsNullOrEmpty(JwksFile);
+}
