@@ -317,7 +317,7 @@ public sealed partial class SearchSpeedCommand : IBenchCommand
         {
             await settings.ExecuteNonQueryAsync();
         }
-        await using var command = new NpgsqlCommand(ExactSql, connection, transaction);
+        await using var command = new NpgsqlCommand(filter.Apply(ExactSql), connection, transaction);
         command.Parameters.AddWithValue("vector", vector);
         command.Parameters.AddWithValue("limit", Limit);
         filter.AddParameters(command.Parameters);

@@ -89,6 +89,36 @@ public class ReflectionSearchTests
         }
     }
 
+    private static readonly (string Name, SearchFilter Filter, string[] Expected)[] CombinedFilters =
+    [
+        ("project and any tag", new SearchFilter("red", ["fix", "ui"]), ["Raised the pool size to fix connection timeouts (red)", "Frontend button colour changed to blue (red)"]),
+        ("project, all tags and a time range", new SearchFilter("green", ["db", "fix"], MatchAllTags: true, Since: DateTimeOffset.UtcNow.AddDays(-1), Until: DateTimeOffset.UtcNow.AddDays(1)),
+            ["Raised the pool size to fix connection timeouts (green)"]),
+        ("session, project and category", new SearchFilter("blue", SessionId: "s-blue", Category: "reflection"), ["Postgres connection pool exhausted under load (blue)"]),
+        ("category and any tag, no project", new SearchFilter(Tags: ["ui"], Category: "reflection"),
+            ["Frontend button colour changed to blue (red)", "Frontend button colour changed to blue (green)", "Frontend button colour changed to blue (blue)"]),
+        ("another project's session", new SearchFilter("red", SessionId: "s-blue"), []),
+        ("metadata no reflection has", new SearchFilter("red", MetadataJson: """{"ticket": 7}"""), []),
+    ];
+
+    // Each combination of set filters is its own statement (SearchFilter.Apply); every one returns exactly the
+    // reflections it matches, also once PostgreSQL runs the statements on generic plans (after five runs).
+    [Test]
+    public async Task Combined_filters_return_exactly_what_they_match_in_every_mode_and_on_every_run()
+    {
+        foreach (var mode in SearchModes.All)
+        {
+            foreach (var (name, filter, expected) in CombinedFilters)
+            {
+                for (var run = 0; run < 7; run++)
+                {
+                    var results = await Search("connection pool timeouts button", mode, filter, limit: 100);
+                    Assert.That(results.Results.Select(r => r.Content), Is.EquivalentTo(expected), $"{mode}, {name}, run {run + 1}");
+                }
+            }
+        }
+    }
+
     [Test]
     public async Task Min_score_drops_weak_semantic_matches()
     {

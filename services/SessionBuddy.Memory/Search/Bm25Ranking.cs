@@ -292,14 +292,14 @@ public sealed class Bm25Ranking(
         int limit,
         CancellationToken cancellationToken)
     {
-        var command = new NpgsqlBatchCommand(
+        var command = new NpgsqlBatchCommand(filter.Apply(
             (selecting == terms.Count, filter.NeedsRows) switch
             {
                 (true, false) => ExhaustiveSql,
                 (true, true) => ExhaustiveRowsSql,
                 (false, false) => ScoreSql,
                 (false, true) => ScoreRowsSql,
-            });
+            }));
         AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
         command.Parameters.AddWithValue("rest_bound", restBound);
         return await ReadRankedAsync(connection, command, limit, cancellationToken);
@@ -348,7 +348,7 @@ public sealed class Bm25Ranking(
             selecting++;
         }
 
-        var command = new NpgsqlBatchCommand(filter.NeedsRows ? RescoreRowsSql : RescoreSql);
+        var command = new NpgsqlBatchCommand(filter.Apply(filter.NeedsRows ? RescoreRowsSql : RescoreSql));
         AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
         command.Parameters.AddWithValue("pool", Math.Max(approximation.RescoredCandidates, approximation.RescoredPerResult * limit));
         return await ReadRankedAsync(connection, command, limit, cancellationToken);
@@ -364,7 +364,7 @@ public sealed class Bm25Ranking(
         int limit,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(filter.NeedsRows ? FloorRowsSql : FloorSql, connection);
+        await using var command = new NpgsqlCommand(filter.Apply(filter.NeedsRows ? FloorRowsSql : FloorSql), connection);
         AddParameters(command.Parameters, terms, selecting, averageLength, filter, limit);
         return await command.ExecuteScalarAsync(cancellationToken) is double floor ? floor : null;
     }

@@ -22,6 +22,12 @@ public sealed class ReflectionSearch(
         var warnings = new List<string>();
         var mode = query.Mode;
 
+        // Hybrid's keyword ranking needs no vector: it runs in PostgreSQL while the query is embedded here.
+        var keywordDepth = KeywordDepth(query);
+        var keywordTask = mode is SearchModes.Hybrid
+            ? keyword.RankAsync(query.Text, query.Filter, keywordDepth, cancellationToken)
+            : null;
+
         float[]? vector = null;
         if (mode is SearchModes.Semantic or SearchModes.Hybrid)
         {
@@ -39,11 +45,13 @@ public sealed class ReflectionSearch(
 
         IReadOnlyList<FusedId> ranked = mode switch
         {
-            SearchModes.Keyword => (await keyword.RankAsync(query.Text, query.Filter, query.Limit, cancellationToken))
+            // The first `limit` of a deeper keyword ranking are the keyword ranking at that limit.
+            SearchModes.Keyword => (await (keywordTask ?? keyword.RankAsync(query.Text, query.Filter, query.Limit, cancellationToken)))
+                .Take(query.Limit)
                 .Select(r => new FusedId(r.Id, r.Score, MatchSources.Keyword, null, r.Score)).ToList(),
             SearchModes.Semantic => (await semantic.RankAsync(vector!, query.Filter, query.Limit, cancellationToken))
                 .Select(r => new FusedId(r.Id, r.Score, MatchSources.Semantic, r.Score, null)).ToList(),
-            _ => await HybridAsync(query, vector!, cancellationToken),
+            _ => await HybridAsync(keywordTask!, vector!, query.Filter, keywordDepth, cancellationToken),
         };
 
         var hits = ranked
@@ -63,17 +71,16 @@ public sealed class ReflectionSearch(
         return new ReflectionSearchResults(results, mode, warnings);
     }
 
-    private async Task<IReadOnlyList<FusedId>> HybridAsync(ReflectionQuery query, float[] vector, CancellationToken cancellationToken)
+    // With semantic weight 0 fusion keeps the keyword order, and semantic-only matches (score 0, ordered by
+    // similarity) only fill the list after every keyword match. Then neither list's ranks past the limit can
+    // place: the same answer from less work (the fill needs at most limit semantic matches).
+    private int KeywordDepth(ReflectionQuery query) =>
+        (options.SemanticWeight ?? 1.0) == 0 ? query.Limit : Math.Max(FusionDepth, query.Limit);
+
+    private async Task<IReadOnlyList<FusedId>> HybridAsync(
+        Task<IReadOnlyList<RankedId>> keywordTask, float[] vector, SearchFilter filter, int depth, CancellationToken cancellationToken)
     {
-        var depth = Math.Max(FusionDepth, query.Limit);
-        var semanticWeight = options.SemanticWeight ?? 1.0;
-        // With semantic weight 0 fusion keeps the keyword order, and semantic-only matches (score 0, ordered
-        // by similarity) only fill the list after every keyword match. Then neither list's ranks past the
-        // limit can place: the same answer from less work (the fill needs at most limit semantic matches).
-        var fusedDepth = semanticWeight == 0 ? query.Limit : depth;
-        var keywordTask = keyword.RankAsync(query.Text, query.Filter, fusedDepth, cancellationToken);
-        var semanticTask = semantic.RankAsync(vector, query.Filter, fusedDepth, cancellationToken);
-        await Task.WhenAll(keywordTask, semanticTask);
-        return RankFusion.Fuse(await keywordTask, await semanticTask, options.KeywordWeight, semanticWeight);
+        var semanticRanked = await semantic.RankAsync(vector, filter, depth, cancellationToken);
+        return RankFusion.Fuse(await keywordTask, semanticRanked, options.KeywordWeight, options.SemanticWeight ?? 1.0);
     }
 }

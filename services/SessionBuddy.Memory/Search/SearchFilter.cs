@@ -20,29 +20,20 @@ public sealed record SearchFilter(
     public static readonly SearchFilter None = new();
 
     /// <summary>
-    /// The predicate on alias <c>r</c>. Unset parameters are NULL; each statement is planned with its
-    /// values, so the unused branches fold away and the indexes for the set ones are usable.
+    /// Where a statement filters reflections (alias <c>r</c>); <see cref="Apply"/> puts there the conditions of
+    /// the filters that are set, and only those. Statements are auto-prepared and, after a few runs, may be
+    /// executed on PostgreSQL's generic plan: a generic plan of "@project IS NULL OR r.project = @project"
+    /// cannot use an index on project, so the exact semantic scan of a project read every row of the table
+    /// and fetched each embedding from TOAST (bench/README.md, issue 22). Each combination of set filters is
+    /// its own statement, and each has a plan fit for it.
     /// </summary>
-    public const string Sql =
-        """
-        (@project::text IS NULL OR r.project = @project)
-        AND (@tags::text[] IS NULL OR (@all_tags AND r.tags @> @tags) OR (NOT @all_tags AND r.tags && @tags))
-        AND (@since::timestamptz IS NULL OR r.created_at >= @since)
-        AND (@until::timestamptz IS NULL OR r.created_at < @until)
-        AND (@session_id::text IS NULL OR r.session_id = @session_id)
-        AND (@category::text IS NULL OR r.category = @category)
-        AND (@metadata::jsonb IS NULL OR r.metadata @> @metadata)
-        """;
+    public const string Sql = "{reflection filter}";
 
     /// <summary>
-    /// The part of <see cref="Sql"/> that BM25 postings carry (project and category), on alias <c>p</c>,
-    /// so keyword candidates are filtered without reading the reflection rows.
+    /// Where a statement filters BM25 postings (alias <c>p</c>) by what they carry (project and category),
+    /// so keyword candidates are filtered without reading the reflection rows; see <see cref="Apply"/>.
     /// </summary>
-    public const string PostingSql =
-        """
-        (@project::text IS NULL OR p.project = @project)
-        AND (@category::text IS NULL OR p.category = @category)
-        """;
+    public const string PostingSql = "{posting filter}";
 
     /// <summary>True when nothing is filtered.</summary>
     public bool IsEmpty => Project is null && Tags is not { Count: > 0 } && Since is null && Until is null && SessionId is null && Category is null && MetadataJson is null;
@@ -50,19 +41,86 @@ public sealed record SearchFilter(
     /// <summary>True when a predicate needs the reflection row itself (tags, time range, session, metadata).</summary>
     public bool NeedsRows => Tags is { Count: > 0 } || Since is not null || Until is not null || SessionId is not null || MetadataJson is not null;
 
+    /// <summary>
+    /// <paramref name="sql"/> with <see cref="Sql"/> and <see cref="PostingSql"/> replaced by the conditions of
+    /// the set filters ("TRUE" for none); <see cref="AddParameters"/> adds their values.
+    /// </summary>
+    public string Apply(string sql) =>
+        sql.Replace(Sql, ReflectionPredicate(), StringComparison.Ordinal).Replace(PostingSql, PostingPredicate(), StringComparison.Ordinal);
+
+    private string ReflectionPredicate()
+    {
+        var conditions = new List<string>(4);
+        if (Project is not null)
+        {
+            conditions.Add("r.project = @project");
+        }
+        if (Tags is { Count: > 0 })
+        {
+            conditions.Add(MatchAllTags ? "r.tags @> @tags" : "r.tags && @tags");
+        }
+        if (Since is not null)
+        {
+            conditions.Add("r.created_at >= @since");
+        }
+        if (Until is not null)
+        {
+            conditions.Add("r.created_at < @until");
+        }
+        if (SessionId is not null)
+        {
+            conditions.Add("r.session_id = @session_id");
+        }
+        if (Category is not null)
+        {
+            conditions.Add("r.category = @category");
+        }
+        if (MetadataJson is not null)
+        {
+            conditions.Add("r.metadata @> @metadata");
+        }
+        return conditions.Count == 0 ? "TRUE" : "(" + string.Join(" AND ", conditions) + ")";
+    }
+
+    private string PostingPredicate() => (Project, Category) switch
+    {
+        (null, null) => "TRUE",
+        (not null, null) => "p.project = @project",
+        (null, not null) => "p.category = @category",
+        _ => "(p.project = @project AND p.category = @category)",
+    };
+
+    /// <summary>The values of the set filters, for a statement made by <see cref="Apply"/>.</summary>
     public void AddParameters(NpgsqlParameterCollection parameters)
     {
-        parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Text) { Value = (object?)Project ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        if (Project is not null)
         {
-            Value = Tags is { Count: > 0 } ? Tags.ToArray() : DBNull.Value,
-        });
-        parameters.AddWithValue("all_tags", MatchAllTags);
-        parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = Since is { } s ? s.ToUniversalTime() : DBNull.Value });
-        parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = Until is { } u ? u.ToUniversalTime() : DBNull.Value });
-        parameters.Add(new NpgsqlParameter("session_id", NpgsqlDbType.Text) { Value = (object?)SessionId ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("category", NpgsqlDbType.Text) { Value = (object?)Category ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("metadata", NpgsqlDbType.Jsonb) { Value = (object?)MetadataJson ?? DBNull.Value });
+            parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Text) { Value = Project });
+        }
+        if (Tags is { Count: > 0 })
+        {
+            parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Tags.ToArray() });
+        }
+        if (Since is { } since)
+        {
+            parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = since.ToUniversalTime() });
+        }
+        if (Until is { } until)
+        {
+            parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = until.ToUniversalTime() });
+        }
+        if (SessionId is not null)
+        {
+            parameters.Add(new NpgsqlParameter("session_id", NpgsqlDbType.Text) { Value = SessionId });
+        }
+        if (Category is not null)
+        {
+            parameters.Add(new NpgsqlParameter("category", NpgsqlDbType.Text) { Value = Category });
+        }
+        if (MetadataJson is not null)
+        {
+            parameters.Add(new NpgsqlParameter("metadata", NpgsqlDbType.Jsonb) { Value = MetadataJson });
+        }
     }
 }
 
