@@ -69,9 +69,11 @@ public static class SessionBuddyApplication
     public static void AddSessionBuddy(this IDistributedApplicationBuilder builder, Infrastructure infrastructure)
     {
         var replicas = builder.Replicas();
-        // One gateway listens on the MCP port itself; several sit behind DCP's proxy on that port, which balances them.
+        // One gateway listens on the MCP port itself; in run mode several sit behind DCP's proxy on that port, which
+        // balances them. A deployment's own balancer fronts its replicas, so the manifest's binding stays the same.
         var gateway = builder.AddProject<Projects.SessionBuddy_Gateway>(Gateway)
-            .WithHttpEndpoint(port: builder.Configuration.GetValue("SessionBuddy:GatewayPort", DefaultGatewayPort), isProxied: replicas > 1)
+            .WithHttpEndpoint(port: builder.Configuration.GetValue("SessionBuddy:GatewayPort", DefaultGatewayPort),
+                isProxied: replicas > 1 && !builder.ExecutionContext.IsPublishMode)
             .WithExternalHttpEndpoints()
             .WithReference(infrastructure.Messaging)
             .WaitFor(infrastructure.Messaging)
