@@ -34,7 +34,7 @@ public static class SessionBuddyApplication
     /// <summary>Run mode: servers from local binaries (DCP cannot run containers without an engine).</summary>
     public static Infrastructure AddLocalInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddLocalPostgres("postgres", ServicePoolSize, Services.Count);
+        var postgres = builder.AddLocalPostgres("postgres", ServicePoolSize, Services.Count * builder.Replicas());
         var databases = Services.ToDictionary(s => s.Database,
             s => (IResourceBuilder<IResourceWithConnectionString>)postgres.AddLocalDatabase(s.Database, ServicePoolSize));
         var messaging = builder.AddLocalRabbitMq("messaging");
@@ -43,7 +43,7 @@ public static class SessionBuddyApplication
 
     /// <summary>Publish mode: what a cluster runs, as containers and parameters.</summary>
     public static Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder) =>
-        ContainerInfrastructure.Add(builder, Services.Select(s => s.Database), ServicePoolSize, Services.Count) with { Ollama = builder.AddOllama() };
+        ContainerInfrastructure.Add(builder, Services.Select(s => s.Database), ServicePoolSize, Services.Count * builder.Replicas()) with { Ollama = builder.AddOllama() };
 
     /// <summary>
     /// Embeddings from Ollama only when asked for: an endpoint given as ConnectionStrings:ollama (run or publish
@@ -55,10 +55,25 @@ public static class SessionBuddyApplication
         : builder.ExecutionContext.IsPublishMode && builder.Configuration["SessionBuddy:Ollama"] is "container" ? ContainerInfrastructure.AddOllama(builder)
         : null;
 
+    /// <summary>
+    /// Processes of every service and of the gateway: <c>--replicas N</c>, <c>--SessionBuddy:Replicas N</c> or
+    /// <c>SessionBuddy__Replicas=N</c> (default 1). Run mode starts N of each; the manifest asks the deployment for N.
+    /// </summary>
+    public static int Replicas(this IDistributedApplicationBuilder builder)
+    {
+        var replicas = builder.Configuration.GetValue("SessionBuddy:Replicas", builder.Configuration.GetValue("replicas", 1));
+        return replicas >= 1 ? replicas
+            : throw new InvalidOperationException($"SessionBuddy:Replicas (--replicas) must be 1 or more, got {replicas}.");
+    }
+
     public static void AddSessionBuddy(this IDistributedApplicationBuilder builder, Infrastructure infrastructure)
     {
+        var replicas = builder.Replicas();
+        // One gateway listens on the MCP port itself; in run mode several sit behind DCP's proxy on that port, which
+        // balances them. A deployment's own balancer fronts its replicas, so the manifest's binding stays the same.
         var gateway = builder.AddProject<Projects.SessionBuddy_Gateway>(Gateway)
-            .WithHttpEndpoint(port: builder.Configuration.GetValue("SessionBuddy:GatewayPort", DefaultGatewayPort), isProxied: false)
+            .WithHttpEndpoint(port: builder.Configuration.GetValue("SessionBuddy:GatewayPort", DefaultGatewayPort),
+                isProxied: replicas > 1 && !builder.ExecutionContext.IsPublishMode)
             .WithExternalHttpEndpoints()
             .WithReference(infrastructure.Messaging)
             .WaitFor(infrastructure.Messaging)
@@ -81,6 +96,14 @@ public static class SessionBuddyApplication
         var workerPool = AddService<Projects.SessionBuddy_WorkerPool>(builder, infrastructure, gateway, "workerpool");
         var akoshaSync = AddService<Projects.SessionBuddy_AkoshaSync>(builder, infrastructure, gateway, "akoshasync");
         AddAkosha(builder, akoshaSync, workerPool);
+
+        if (replicas > 1)
+        {
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                builder.CreateResourceBuilder(project).WithReplicas(replicas);
+            }
+        }
 
         if (builder.ExecutionContext.IsPublishMode)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using SessionBuddy.ServiceDefaults.Scheduling;
 
 namespace SessionBuddy.ServiceDefaults.Data;
 
@@ -19,7 +20,8 @@ public static class ServiceDatabaseExtensions
     /// <summary>
     /// Registers the service's PostgreSQL database (connection string <c>ConnectionStrings:{connectionName}</c>),
     /// its readiness check, the migrations embedded in <paramref name="migrationsAssembly"/> (applied at
-    /// start-up, before the bus starts), and the transactional outbox that dispatches its integration events.
+    /// start-up, before the bus starts), the transactional outbox that dispatches its integration events, and the claims of scheduled
+    /// jobs (<see cref="ScheduledJob"/>).
     /// Call it before <see cref="Messaging.ServiceBusExtensions.AddServiceBus"/>.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase(
@@ -45,6 +47,7 @@ public static class ServiceDatabaseExtensions
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddSingleton<ScheduledRuns>();
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(connectionName, HealthStatus.Unhealthy, ["ready", "db"]);
         return builder;

@@ -21,7 +21,7 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, once per mode, with every process's OTLP export off and on)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, once per mode, with every process's OTLP export off and on; --replicas 1,2: only the MCP rows, once per count of replicas of every service and of the gateway, behind the test balancer)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -39,10 +39,22 @@ public sealed class GatewayCommand : IBenchCommand
 
         var running = args.Option("mcp") is { } url ? new Uri(url) : null;
         var telemetryModes = args.Option("telemetry")?.Split(',');
+        int[]? replicaCounts = args.Option("replicas") is { } counts ? [.. counts.Split(',').Select(int.Parse)] : null;
         var results = new List<LatencyStats>();
         if (running is not null)
         {
             results.AddRange(await MeasureMcpAsync(running, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, ""));
+        }
+        else if (replicaCounts is not null)
+        {
+            // The same system started once per count; with more than one, calls go through the balancer the tests use
+            // (it runs in this process, so its CPU counts as the bench's).
+            foreach (var replicas in replicaCounts)
+            {
+                Console.WriteLine($"starting the system with {replicas} replica(s) of every service and of the gateway ...");
+                await using var app = await DistributedAppFixture.CreateAsync(new FixtureOptions { Replicas = replicas, StartupTimeout = TimeSpan.FromSeconds(180) });
+                results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, $" [replicas {replicas}]"));
+            }
         }
         else if (telemetryModes is null)
         {
@@ -82,15 +94,24 @@ public sealed class GatewayCommand : IBenchCommand
         }
         if (telemetryModes is ["off", "on"] or ["on", "off"])
         {
-            Console.WriteLine();
-            Console.WriteLine("telemetry export on vs off:");
-            foreach (var on in results.Where(r => r.Name.EndsWith(" [telemetry on]", StringComparison.Ordinal)))
-            {
-                var off = results.Single(r => r.Concurrency == on.Concurrency && r.Name == on.Name.Replace(" [telemetry on]", " [telemetry off]", StringComparison.Ordinal));
-                Console.WriteLine($"  {on.Name.Replace(" [telemetry on]", "", StringComparison.Ordinal),-32} {on.Concurrency,3} clients: calls/s {Change(on.PerSecond, off.PerSecond)}, p50 {Change(on.P50, off.P50)}, p99 {Change(on.P99, off.P99)}, cpu/call {CpuChange(on, off)}");
-            }
+            PrintChanges(results, "telemetry export on vs off", " [telemetry on]", " [telemetry off]");
+        }
+        foreach (var replicas in replicaCounts?.Skip(1) ?? [])
+        {
+            PrintChanges(results, $"{replicas} replicas vs {replicaCounts![0]}", $" [replicas {replicas}]", $" [replicas {replicaCounts[0]}]");
         }
         return 0;
+    }
+
+    private static void PrintChanges(List<LatencyStats> results, string title, string changedSuffix, string baseSuffix)
+    {
+        Console.WriteLine();
+        Console.WriteLine(title + ":");
+        foreach (var changed in results.Where(r => r.Name.EndsWith(changedSuffix, StringComparison.Ordinal)))
+        {
+            var baseline = results.Single(r => r.Concurrency == changed.Concurrency && r.Name == changed.Name.Replace(changedSuffix, baseSuffix, StringComparison.Ordinal));
+            Console.WriteLine($"  {changed.Name.Replace(changedSuffix, "", StringComparison.Ordinal),-32} {changed.Concurrency,3} clients: calls/s {Change(changed.PerSecond, baseline.PerSecond)}, p50 {Change(changed.P50, baseline.P50)}, p99 {Change(changed.P99, baseline.P99)}, cpu/call {CpuChange(changed, baseline)}");
+        }
     }
 
     private static string Change(double on, double off) => $"{(on - off) / off * 100,6:+0.0;-0.0} %";

@@ -44,6 +44,25 @@ public partial class ManifestTests
         Assert.That(Parse(CommittedManifest)["resources"]!.AsObject().ContainsKey("ollama"), Is.False, "Ollama is optional: not in the default model");
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Replicas_size_PostgreSQL_for_every_replica(CancellationToken cancellationToken)
+    {
+        var (manifest, directory) = await PublishAsync("--replicas", "3");
+        AssertWellFormed(manifest, directory);
+        var resources = manifest["resources"]!.AsObject();
+        var committed = Parse(CommittedManifest)["resources"]!.AsObject();
+        static string[] Args(JsonNode resources) => [.. resources["postgres"]!["args"]!.AsArray().Select(a => (string)a!)];
+        Assert.Multiple(() =>
+        {
+            // 40 connections per service replica, plus 50 for administration.
+            Assert.That(Args(resources), Does.Contain("max_connections=" + (3 * Services.Length * 40 + 50)));
+            Assert.That(Args(committed), Does.Contain("max_connections=" + (Services.Length * 40 + 50)), "the committed manifest is for one replica");
+            Assert.That(JsonNode.DeepEquals(resources["gateway"]!["bindings"], committed["gateway"]!["bindings"]), Is.True,
+                "the deployment's balancer fronts the gateway replicas on the same binding");
+        });
+    }
+
     private static async Task<(JsonNode Manifest, string Directory)> PublishAsync(params string[] extraArgs)
     {
         var directory = Directory.CreateTempSubdirectory("sessionbuddy-manifest-").FullName;

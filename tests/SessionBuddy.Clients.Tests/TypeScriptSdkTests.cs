@@ -1,21 +1,30 @@
 using System.Text.Json;
 using ModelContextProtocol.Client;
+using SessionBuddy.Testing;
 
 namespace SessionBuddy.Clients.Tests;
 
 /// <summary>
 /// The official TypeScript MCP SDK client (the client inside Claude Code, MCP Inspector and most
 /// editors) on SessionBuddy: it lists the tools, parsing them with its own schemas, and checks every
-/// tool result against the tool's outputSchema; one journey per service.
+/// tool result against the tool's outputSchema; one journey per service. Run against one process of everything
+/// and against two replicas of every service and of the gateway behind a balancer (the same answers expected).
 /// </summary>
-public sealed class TypeScriptSdkTests
+[TestFixture(1)]
+[TestFixture(2)]
+public sealed class TypeScriptSdkTests(int replicas)
 {
+    private DistributedAppFixture _app = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _app = await Suite.WithReplicasAsync(replicas);
+
     [Test]
     public async Task ListsEveryToolTheServerOffers()
     {
-        var listed = (await NodeClients.JourneyAsync("list-tools.mjs", Suite.App.McpUri)).Json();
+        var listed = (await NodeClients.JourneyAsync("list-tools.mjs", _app.McpUri)).Json();
 
-        await using var dotnetClient = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = Suite.App.McpUri }));
+        await using var dotnetClient = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = _app.McpUri }));
         var expected = (await dotnetClient.ListToolsAsync()).Select(t => t.Name).Order().ToList();
         var tools = listed.GetProperty("tools").EnumerateArray().ToList();
         Assert.Multiple(() =>
@@ -32,7 +41,7 @@ public sealed class TypeScriptSdkTests
     [Test]
     public async Task SessionJourney_CreateTalkCheckpointEnd()
     {
-        var run = (await NodeClients.JourneyAsync("sessions.mjs", Suite.App.McpUri)).Json();
+        var run = (await NodeClients.JourneyAsync("sessions.mjs", _app.McpUri)).Json();
 
         var sessionId = run.GetProperty("session_id").GetString();
         var said = run.GetProperty("said").EnumerateArray().Select(m => (m[0].GetString(), m[1].GetString())).ToList();
@@ -61,7 +70,7 @@ public sealed class TypeScriptSdkTests
     [Test]
     public async Task MemoryJourney_StoredReflectionIsFoundAgain()
     {
-        var run = (await NodeClients.JourneyAsync("memory-search.mjs", Suite.App.McpUri)).Json();
+        var run = (await NodeClients.JourneyAsync("memory-search.mjs", _app.McpUri)).Json();
 
         var id = run.GetProperty("stored").GetProperty("id").GetString();
         static string? Top(JsonElement search) => search.GetProperty("results").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } r
@@ -80,7 +89,7 @@ public sealed class TypeScriptSdkTests
     [Test]
     public async Task KnowledgeGraphJourney_RelationsAndPath()
     {
-        var run = (await NodeClients.JourneyAsync("knowledge-graph.mjs", Suite.App.McpUri)).Json();
+        var run = (await NodeClients.JourneyAsync("knowledge-graph.mjs", _app.McpUri)).Json();
 
         var names = run.GetProperty("names");
         var (gateway, bus, memory) = (names.GetProperty("gateway").GetString(), names.GetProperty("bus").GetString(), names.GetProperty("memory").GetString());
@@ -101,7 +110,7 @@ public sealed class TypeScriptSdkTests
     [Test]
     public async Task PoolJourney_WaitedRunReportsProgressAndOutput()
     {
-        var run = (await NodeClients.JourneyAsync("pool-progress.mjs", Suite.App.McpUri)).Json();
+        var run = (await NodeClients.JourneyAsync("pool-progress.mjs", _app.McpUri)).Json();
 
         var tasks = run.GetProperty("executed").GetProperty("tasks").EnumerateArray().ToList();
         var progress = run.GetProperty("progress").EnumerateArray().ToList();

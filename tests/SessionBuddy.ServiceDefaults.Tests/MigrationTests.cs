@@ -41,6 +41,7 @@ public sealed class MigrationTests
         Assert.That(applied, Is.EqualTo(new[]
         {
             "SessionBuddy.ServiceDefaults/0000_outbox_inbox",
+            "SessionBuddy.ServiceDefaults/0000_scheduled_runs",
             "SessionBuddy.ServiceDefaults.Tests/0001_widgets",
             "SessionBuddy.ServiceDefaults.Tests/0002_widget_colour",
         }));

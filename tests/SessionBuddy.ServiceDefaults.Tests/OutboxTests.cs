@@ -17,11 +17,12 @@ public sealed class OutboxTests
 {
     private IHost _host = null!;
     private NpgsqlDataSource _db = null!;
+    private string _connectionString = null!;
 
     [OneTimeSetUp]
     public async Task StartService()
     {
-        var connectionString = await Infrastructure.Current.CreateDatabaseAsync("outbox");
+        var connectionString = _connectionString = await Infrastructure.Current.CreateDatabaseAsync("outbox");
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -99,6 +100,86 @@ public sealed class OutboxTests
         var deliveries = await Received.WaitForAsync(created.SessionId, count: 2);
         Assert.That(deliveries.Select(d => d.MessageId).Distinct().Count(), Is.EqualTo(1), "both deliveries carry the same message id");
         Assert.That(deliveries.Count(d => d.Applied), Is.EqualTo(1), "the inbox lets exactly one of them apply");
+    }
+
+    [Test]
+    public async Task TwoReplicasDispatchEveryRowExactlyOnce()
+    {
+        // A second replica of the service: its own dispatcher and connection pool on the same database and broker.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:outboxdb"] = _connectionString,
+            ["ConnectionStrings:messaging"] = Infrastructure.Current.MessagingUri.ToString(),
+        });
+        builder.AddServiceDatabase("outboxdb", typeof(OutboxTests).Assembly);
+        builder.AddServiceBus(serviceName: null, _ => { });
+        using var replica = builder.Build();
+        await replica.StartAsync();
+        try
+        {
+            var events = Enumerable.Range(0, 1000).Select(i => new SessionCreated(Guid.NewGuid(), $"replicated {i}", null, DateTimeOffset.UtcNow)).ToList();
+            var outbox = _host.Services.GetRequiredService<Outbox>();
+            foreach (var chunk in events.Chunk(50))
+            {
+                await using var connection = await _db.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                await outbox.EnqueueManyAsync(connection, transaction, chunk, CancellationToken.None);
+                await transaction.CommitAsync();
+                outbox.NotifyCommitted();
+                replica.Services.GetRequiredService<Outbox>().NotifyCommitted();
+            }
+
+            foreach (var created in events)
+            {
+                await Received.WaitForAsync(created.SessionId, count: 1);
+            }
+            // Time for a second publish of any row to arrive, had one been claimed by both replicas.
+            await Task.Delay(1500);
+            Assert.That(events.Where(e => Received.For(e.SessionId).Count != 1).Select(e => e.Name), Is.Empty, "events delivered more than once");
+            await using var marks = _db.CreateCommand(
+                "SELECT count(*) FROM outbox_messages WHERE payload->>'name' LIKE 'replicated %' AND (dispatched_at IS NULL OR attempts <> 1)");
+            Assert.That(await marks.ExecuteScalarAsync(), Is.Zero, "every row was marked once");
+        }
+        finally
+        {
+            await replica.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task ConcurrentRedeliveriesAreAppliedOnceAndARolledBackOneLeavesTheMessageToTheOther()
+    {
+        var messageId = Guid.NewGuid();
+        await using var first = await _db.OpenConnectionAsync();
+        await using var second = await _db.OpenConnectionAsync();
+
+        // Two replicas receive the same message at once: the second's insert waits for the first's transaction.
+        await using (var firstTransaction = await first.BeginTransactionAsync())
+        await using (var secondTransaction = await second.BeginTransactionAsync())
+        {
+            Assert.That(await Inbox.TryAcceptAsync(first, firstTransaction, messageId, "racer", CancellationToken.None), Is.True);
+            var secondAccepts = Inbox.TryAcceptAsync(second, secondTransaction, messageId, "racer", CancellationToken.None);
+            await Task.Delay(300);
+            Assert.That(secondAccepts.IsCompleted, Is.False, "the second waits for the first to commit or roll back");
+            // The first replica dies before committing: the message is the second one's to apply.
+            await firstTransaction.RollbackAsync();
+            Assert.That(await secondAccepts, Is.True);
+            await secondTransaction.CommitAsync();
+        }
+
+        await using (var firstTransaction = await first.BeginTransactionAsync())
+        await using (var secondTransaction = await second.BeginTransactionAsync())
+        {
+            var again = Guid.NewGuid();
+            Assert.That(await Inbox.TryAcceptManyAsync(first, firstTransaction, [again, messageId], "racer", CancellationToken.None),
+                Is.EqualTo(new[] { again }));
+            var secondAccepts = Inbox.TryAcceptManyAsync(second, secondTransaction, [again], "racer", CancellationToken.None);
+            await Task.Delay(300);
+            await firstTransaction.CommitAsync();
+            Assert.That(await secondAccepts, Is.Empty, "a message the first replica applied is not applied again");
+            await secondTransaction.CommitAsync();
+        }
     }
 
     private async Task<T> ScalarAsync<T>(string sql, Guid id)

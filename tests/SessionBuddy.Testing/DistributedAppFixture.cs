@@ -67,10 +67,16 @@ public sealed class DistributedAppFixture : IAsyncDisposable
     /// <summary>Base address of a project (e.g. "memory"), for its /health and /alive.</summary>
     public Uri GetEndpoint(string project) => _orchestrator.Endpoint(project);
 
+    /// <summary>One replica's own address, bypassing the gateway's balancer (replica 1, 2, ...).</summary>
+    public Uri GetReplicaEndpoint(string project, int replica) => _orchestrator.Projects[Orchestrator.ReplicaName(project, replica)].Endpoint;
+
+    /// <summary>Requests each gateway replica answered through the balancer (replica index from 0); empty with one replica.</summary>
+    public IReadOnlyDictionary<int, long> GatewayRequestsServed => _orchestrator.GatewayFront?.Served ?? new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
+
     /// <summary>The log file with everything a resource wrote (stdout and stderr).</summary>
     public string GetLogPath(string resource) => Path.Combine(_orchestrator.LogDirectory, resource + ".log");
 
-    /// <summary>Kills a resource's whole process tree at once, like a crash: a project, "postgres" or "messaging".</summary>
+    /// <summary>Kills a resource's whole process tree at once, like a crash: a project (or one replica, e.g. "sessions-2"), "postgres" or "messaging".</summary>
     public Task KillAsync(string resource) => _orchestrator.KillAsync(resource);
 
     /// <summary>Stops a project gracefully (SIGTERM, as an orchestrator scaling it in would).</summary>

@@ -18,6 +18,12 @@ public sealed class FixtureOptions
 
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Processes of every service and of the gateway. With more than one, <see cref="DistributedAppFixture.McpUri"/> is a
+    /// balancer in front of the gateway replicas, and the further replicas are resources named <c>sessions-2</c>, <c>gateway-2</c>, ...
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
     /// <summary>OTLP endpoint every process exports telemetry to (OTEL_EXPORTER_OTLP_ENDPOINT); null: no telemetry is recorded.</summary>
     public string? OtlpEndpoint { get; set; }
 

@@ -21,6 +21,7 @@ internal static class TestHost
             Echo = options.Echo,
             OllamaConnectionString = null,
             OtlpEndpoint = options.OtlpEndpoint,
+            Replicas = options.Replicas,
         };
         // Throwaway data: durability only costs time here (a killed process still loses nothing committed).
         appHostOptions.PostgresSettings["fsync"] = "off";

@@ -117,14 +117,6 @@ public sealed partial class MemoryOptimizer(
         }
     }
 
-    /// <summary>When the last run of any replica finished, or null before the first.</summary>
-    public async Task<DateTimeOffset?> LastFinishedAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(LastRunSql);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetFieldValue<DateTimeOffset>(1) : null;
-    }
-
     private async Task<MemoryOptimizationReport> RunLockedAsync(string trigger, CancellationToken cancellationToken)
     {
         var runId = Guid.CreateVersion7();

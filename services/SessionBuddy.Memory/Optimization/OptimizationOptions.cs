@@ -8,7 +8,7 @@ public sealed class OptimizationOptions
     /// <summary>Run on a schedule; optimize_memories runs it on demand either way.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Time between scheduled runs (the first one comes one interval after start-up).</summary>
+    /// <summary>Time between scheduled runs: one run per slot of this length, slots counted from the Unix epoch (every 6 hours: 00:00, 06:00, ... UTC), whatever the number of replicas.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>Cosine similarity at or above which two memories of one project and category are merged.</summary>

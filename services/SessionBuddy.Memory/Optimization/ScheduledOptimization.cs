@@ -1,38 +1,19 @@
 using SessionBuddy.Contracts.Memory;
+using SessionBuddy.ServiceDefaults.Scheduling;
 
 namespace SessionBuddy.Memory.Optimization;
 
 /// <summary>
-/// Runs the memory optimisation every <see cref="OptimizationOptions.Interval"/>. With several replicas,
-/// a replica skips its turn when another finished a run within the last half interval.
+/// Runs the memory optimisation once every <see cref="OptimizationOptions.Interval"/> (slots aligned to the Unix
+/// epoch, so at 00:00, 06:00, ... UTC by default), by one replica of the Memory service whichever run.
 /// </summary>
-public sealed partial class ScheduledOptimization(MemoryOptimizer optimizer, OptimizationOptions options, ILogger<ScheduledOptimization> logger)
-    : BackgroundService
+public sealed class ScheduledOptimization(MemoryOptimizer optimizer, OptimizationOptions options, ScheduledRuns runs, ILogger<ScheduledOptimization> logger)
+    : ScheduledJob(runs, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Enabled || options.Interval <= TimeSpan.Zero)
-        {
-            return;
-        }
-        using var timer = new PeriodicTimer(options.Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                if (await optimizer.LastFinishedAsync(stoppingToken) is { } last && DateTimeOffset.UtcNow - last < options.Interval / 2)
-                {
-                    continue;
-                }
-                await optimizer.RunAsync(OptimizationTriggers.Schedule, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(ex);
-            }
-        }
-    }
+    protected override string JobName => "memory-optimization";
 
-    [LoggerMessage(LogLevel.Error, "Scheduled memory optimisation failed; the next run retries")]
-    private partial void LogFailed(Exception exception);
+    protected override TimeSpan Interval => options.Enabled ? options.Interval : TimeSpan.Zero;
+
+    protected override Task RunAsync(DateTimeOffset slotStart, CancellationToken cancellationToken) =>
+        optimizer.RunAsync(OptimizationTriggers.Schedule, cancellationToken);
 }

@@ -13,11 +13,13 @@ using SessionBuddy.WorkerPool.Tasks;
 namespace SessionBuddy.WorkerPool.Execution;
 
 /// <summary>
-/// Runs accepted tasks in this process: one task at a time per worker, at most the pool's size per
-/// pool, at most WorkerPool:MaxConcurrentTasks overall. A failed pool task is retried on another
-/// worker of the pool (WorkerPool:MaxRetries); every outcome is stored with its outbox event.
+/// Runs accepted tasks in this process: one task at a time per worker across all replicas (a
+/// <see cref="WorkerLease"/>), at most the pool's size per pool and WorkerPool:MaxConcurrentTasks
+/// overall in this replica. A failed pool task is retried on another worker of the pool
+/// (WorkerPool:MaxRetries); every outcome is stored with its outbox event.
 /// </summary>
 public sealed partial class TaskDispatcher(
+    Npgsql.NpgsqlDataSource dataSource,
     TaskStore tasks,
     PoolStore pools,
     WorkerTypes types,
@@ -29,6 +31,7 @@ public sealed partial class TaskDispatcher(
     ILogger<TaskDispatcher> logger)
 {
     private static readonly TimeSpan WorkerListTtl = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan OtherReplicasPoll = TimeSpan.FromMilliseconds(50);
 
     private readonly SemaphoreSlim _global = new(Math.Clamp(options.Value.MaxConcurrentTasks, 1, 100));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new();
@@ -122,6 +125,7 @@ public sealed partial class TaskDispatcher(
             await _global.WaitAsync(ct);
             try
             {
+                await using var lease = await WorkerLease.AcquireAsync(dataSource, task.WorkerId, ct);
                 run = await ExecuteAsync(task, task.WorkerId, task.WorkerType, 1, null, queued, ct);
             }
             finally
@@ -153,7 +157,8 @@ public sealed partial class TaskDispatcher(
                 await _global.WaitAsync(ct);
                 try
                 {
-                    worker = await PickWorkerAsync(task, tried, ct);
+                    WorkerLease? lease;
+                    (worker, lease) = await PickWorkerAsync(task, tried, ct);
                     if (worker is not null)
                     {
                         try
@@ -163,6 +168,7 @@ public sealed partial class TaskDispatcher(
                         }
                         finally
                         {
+                            await lease!.DisposeAsync();
                             _busyWorkers.TryRemove(worker.WorkerId, out _);
                         }
                     }
@@ -199,22 +205,36 @@ public sealed partial class TaskDispatcher(
     }
 
     /// <summary>
-    /// A healthy worker of the task's pool that is free here (of the worker type the task requested, if
-    /// any), preferring those the task has not failed on.
+    /// A healthy worker of the task's pool that no task of any replica holds (of the worker type the task requested,
+    /// if any), preferring those the task has not failed on, with its lease; waits while other replicas hold them
+    /// all. Null when the pool has no healthy worker.
     /// </summary>
-    private async Task<WorkerDetails?> PickWorkerAsync(WorkerTaskResult task, List<string> tried, CancellationToken ct)
+    private async Task<(WorkerDetails? Worker, WorkerLease? Lease)> PickWorkerAsync(WorkerTaskResult task, List<string> tried, CancellationToken ct)
     {
         var requestedType = task.Metadata.ValueKind == JsonValueKind.Object &&
             task.Metadata.TryGetProperty(NewTask.RequestedWorkerTypeKey, out var type) ? type.GetString() : null;
-        var workers = (await HealthyWorkersAsync(task.PoolId!, ct)).Where(w => requestedType is null || w.WorkerType == requestedType);
-        foreach (var candidate in workers.OrderBy(w => tried.Contains(w.WorkerId)))
+        while (true)
         {
-            if (_busyWorkers.TryAdd(candidate.WorkerId, 0))
+            var workers = (await HealthyWorkersAsync(task.PoolId!, ct)).Where(w => requestedType is null || w.WorkerType == requestedType).ToList();
+            if (workers.Count == 0)
             {
-                return candidate;
+                return (null, null);
             }
+            foreach (var candidate in workers.OrderBy(w => tried.Contains(w.WorkerId)))
+            {
+                if (!_busyWorkers.TryAdd(candidate.WorkerId, 0))
+                {
+                    continue;
+                }
+                if (await WorkerLease.TryAcquireAsync(dataSource, candidate.WorkerId, ct) is { } lease)
+                {
+                    return (candidate, lease);
+                }
+                _busyWorkers.TryRemove(candidate.WorkerId, out _);
+            }
+            // Every worker is running a task of another replica: the pool's size bounds it across replicas too.
+            await Task.Delay(OtherReplicasPoll, ct);
         }
-        return null;
     }
 
     /// <summary>

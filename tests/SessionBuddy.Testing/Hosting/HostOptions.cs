@@ -13,6 +13,12 @@ public sealed class HostOptions
     /// <summary>0 picks a free port.</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
+    /// <summary>
+    /// Processes of every project; with more than one, replica 1 is named like the project and the others
+    /// <c>name-2</c>, <c>name-3</c>, ..., and the gateway port belongs to a <see cref="GatewayFront"/> balancing them.
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
     /// <summary>0 picks a free port.</summary>
     public int PostgresPort { get; set; }
 

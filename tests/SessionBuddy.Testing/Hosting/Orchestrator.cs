@@ -17,11 +17,11 @@ public sealed partial class Orchestrator : IAsyncDisposable
     // and a burst in one service queues for its own connections instead of refusing another's
     // ("sorry, too many clients already"). A setting in HostOptions.PostgresSettings wins.
     private const int ServicePoolSize = 40;
-    private static readonly int MaxConnections = SessionBuddyResources.Services.Count * ServicePoolSize + 50;
 
     private readonly HostOptions _options;
     private readonly ParameterStore _parameters;
     private readonly Dictionary<string, ProjectProcess> _projects = [];
+    private readonly GatewayFront? _gatewayFront;
     private readonly string _dotnet;
     private readonly int _postgresPort;
     private readonly int _rabbitPort;
@@ -38,12 +38,31 @@ public sealed partial class Orchestrator : IAsyncDisposable
         _dotnet = PrerequisiteCheck.DotnetHost() ?? "dotnet";
         _postgresPort = options.PostgresPort == 0 ? FreePort.Allocate() : options.PostgresPort;
         _rabbitPort = options.RabbitMqPort == 0 ? FreePort.Allocate() : options.RabbitMqPort;
+        var replicas = Math.Max(1, options.Replicas);
         foreach (var project in model.OfType<ProjectResource>())
         {
-            var port = project.Name == SessionBuddyResources.Gateway && options.GatewayPort != 0 ? options.GatewayPort : FreePort.Allocate();
-            _projects[project.Name] = new ProjectProcess(project, port);
+            for (var replica = 1; replica <= replicas; replica++)
+            {
+                var name = ReplicaName(project.Name, replica);
+                var port = name == SessionBuddyResources.Gateway && replicas == 1 && options.GatewayPort != 0 ? options.GatewayPort : FreePort.Allocate();
+                _projects[name] = new ProjectProcess(project, port, name);
+            }
+        }
+        if (replicas > 1)
+        {
+            var gateways = Enumerable.Range(1, replicas).Select(r => _projects[ReplicaName(SessionBuddyResources.Gateway, r)])
+                .Select(p => (Func<Uri>)(() => p.Endpoint)).ToList();
+            _gatewayFront = new GatewayFront(options.GatewayPort != 0 ? options.GatewayPort : FreePort.Allocate(), gateways);
         }
     }
+
+    /// <summary>Replica 1 is named like its project, the others <c>name-2</c>, <c>name-3</c>, ...</summary>
+    public static string ReplicaName(string project, int replica) => replica == 1 ? project : $"{project}-{replica}";
+
+    /// <summary>The balancer in front of the gateway replicas (null with one replica).</summary>
+    public GatewayFront? GatewayFront => _gatewayFront;
+
+    private int MaxConnections => SessionBuddyResources.Services.Count * Math.Max(1, _options.Replicas) * ServicePoolSize + 50;
 
     public ResourceModel Model { get; }
 
@@ -57,7 +76,9 @@ public sealed partial class Orchestrator : IAsyncDisposable
 
     public IReadOnlyDictionary<string, ProjectProcess> Projects => _projects;
 
-    public Uri Endpoint(string project) => Process(project).Endpoint;
+    /// <summary>A project's address: the gateway's is its balancer when it has replicas; <c>name-2</c> etc. address one replica.</summary>
+    public Uri Endpoint(string project) =>
+        project == SessionBuddyResources.Gateway && _gatewayFront is not null ? _gatewayFront.Endpoint : Process(project).Endpoint;
 
     /// <summary>The physical database name behind a database resource (suffixed when the server is shared).</summary>
     public string DatabaseName(string database) => database + _options.DatabaseSuffix;
@@ -107,11 +128,15 @@ public sealed partial class Orchestrator : IAsyncDisposable
     /// <summary>Starts every project at once and waits until each answers /health with 200.</summary>
     public async Task StartProjectsAsync(CancellationToken cancellationToken = default)
     {
-        var gateway = Process(SessionBuddyResources.Gateway);
-        if (!PortIsFree(gateway.Port))
+        var gatewayPort = Endpoint(SessionBuddyResources.Gateway).Port;
+        if (!PortIsFree(gatewayPort))
         {
             throw new ResourceStartException(SessionBuddyResources.Gateway,
-                $"cannot listen on port {gateway.Port}: it is in use (choose another with --gateway-port or SESSIONBUDDY_GATEWAY_PORT)", "(not started)");
+                $"cannot listen on port {gatewayPort}: it is in use (choose another with --gateway-port or SESSIONBUDDY_GATEWAY_PORT)", "(not started)");
+        }
+        if (_gatewayFront is not null)
+        {
+            await _gatewayFront.StartAsync();
         }
         foreach (var project in _projects.Values)
         {
@@ -237,9 +262,9 @@ public sealed partial class Orchestrator : IAsyncDisposable
         {
             MaxPoolSize = ServicePoolSize,
         }.ConnectionString,
-        (ProjectResource p, "bindings.http.url") => Process(p.Name).Endpoint.ToString().TrimEnd('/'),
+        (ProjectResource p, "bindings.http.url") => Endpoint(p.Name).ToString().TrimEnd('/'),
         (ProjectResource p, "bindings.http.host") => "127.0.0.1",
-        (ProjectResource p, "bindings.http.port" or "bindings.http.targetPort") => Process(p.Name).Port.ToString(),
+        (ProjectResource p, "bindings.http.port" or "bindings.http.targetPort") => Endpoint(p.Name).Port.ToString(),
         _ => throw new InvalidOperationException($"Cannot resolve '{{{name}.{property}}}' in a local run."),
     };
 
@@ -309,6 +334,10 @@ public sealed partial class Orchestrator : IAsyncDisposable
     /// <summary>Stops everything this run started: projects first, then RabbitMQ and its epmd, then PostgreSQL.</summary>
     public async Task StopAsync()
     {
+        if (_gatewayFront is not null)
+        {
+            await _gatewayFront.DisposeAsync();
+        }
         await Task.WhenAll(_projects.Values.Select(p => p.StopAsync()));
         if (_rabbit is not null)
         {

@@ -2,13 +2,16 @@ using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.Testing.Hosting;
 
-/// <summary>One project of the model running as <c>dotnet &lt;assembly&gt;</c> on its own loopback port.</summary>
-public sealed class ProjectProcess(ProjectResource resource, int port) : IDisposable
+/// <summary>One replica of a project of the model running as <c>dotnet &lt;assembly&gt;</c> on its own loopback port.</summary>
+/// <param name="name">The replica's name (logs, errors): the project's, or <c>name-2</c>, ... for further replicas.</param>
+public sealed class ProjectProcess(ProjectResource resource, int port, string name) : IDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private ChildProcess? _process;
 
     public ProjectResource Resource { get; } = resource;
+
+    public string Name { get; } = name;
 
     public int Port { get; } = port;
 
@@ -22,12 +25,12 @@ public sealed class ProjectProcess(ProjectResource resource, int port) : IDispos
     {
         if (IsRunning)
         {
-            throw new InvalidOperationException($"'{Resource.Name}' is already running (pid {_process!.Id}).");
+            throw new InvalidOperationException($"'{Name}' is already running (pid {_process!.Id}).");
         }
         _process?.Dispose();
         var env = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = Endpoint.ToString().TrimEnd('/') };
-        _process = ChildProcess.Start(new ChildProcessSpec(Resource.Name, dotnet, [Resource.Location.AssemblyPath], env,
-            Path.Combine(logDirectory, Resource.Name + ".log"), owner, echo)
+        _process = ChildProcess.Start(new ChildProcessSpec(Name, dotnet, [Resource.Location.AssemblyPath], env,
+            Path.Combine(logDirectory, Name + ".log"), owner, echo)
         {
             WorkingDirectory = Resource.Location.ProjectDirectory,
         });
@@ -36,14 +39,14 @@ public sealed class ProjectProcess(ProjectResource resource, int port) : IDispos
     /// <summary>Polls <c>/health</c> until it answers 200; fails with the log tail if the process exits or time runs out.</summary>
     public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var process = _process ?? throw new InvalidOperationException($"'{Resource.Name}' was not started.");
+        var process = _process ?? throw new InvalidOperationException($"'{Name}' was not started.");
         var deadline = DateTime.UtcNow + timeout;
         var last = "no answer";
         while (true)
         {
             if (process.HasExited)
             {
-                throw new ResourceStartException(Resource.Name, $"exited with code {process.ExitCode} before it was healthy", process.Tail());
+                throw new ResourceStartException(Name, $"exited with code {process.ExitCode} before it was healthy", process.Tail());
             }
             try
             {
@@ -60,7 +63,7 @@ public sealed class ProjectProcess(ProjectResource resource, int port) : IDispos
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new ResourceStartException(Resource.Name, $"was not healthy within {timeout.TotalSeconds:0} s (last /health: {last})", process.Tail());
+                throw new ResourceStartException(Name, $"was not healthy within {timeout.TotalSeconds:0} s (last /health: {last})", process.Tail());
             }
             await Task.Delay(200, cancellationToken);
         }

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Npgsql;
+using SessionBuddy.Testing;
+
+namespace SessionBuddy.Clients.Tests;
+
+/// <summary>
+/// Two replicas of every service and of the gateway, behind a balancer: what a user notices when one dies, and
+/// where an MCP session lives.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ReplicaTests
+{
+    private const int Writers = 16;
+
+    private DistributedAppFixture _app = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _app = await Suite.WithReplicasAsync(2);
+
+    [Test]
+    public async Task KillingAReplicaOfSessionsAndOfTheGatewayLosesNoAcknowledgedWriteAndDuplicatesNone()
+    {
+        await using var setup = await ConnectAsync(_app.McpUri);
+        var sessionId = Guid.Parse(Structured(await setup.CallToolAsync("create_session", Args(new { name = "replica crash" }))).GetProperty("id").GetString()!);
+
+        var acknowledged = new ConcurrentDictionary<string, string>(); // content -> message id
+        var failures = new ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+        var afterKill = 0;
+        var killed = false;
+
+        async Task WriteAsync(int writer)
+        {
+            await using var client = await ConnectAsync(_app.McpUri);
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var content = $"writer {writer} message {n}";
+                CallToolResult result;
+                try
+                {
+                    result = await client.CallToolAsync("add_message", Args(new { session_id = sessionId, role = "user", content }));
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or ModelContextProtocol.McpException)
+                {
+                    // The gateway replica holding the call died: not acknowledged, so it may or may not be stored.
+                    failures.Enqueue(ex.Message);
+                    continue;
+                }
+                if (result.IsError == true)
+                {
+                    failures.Enqueue(string.Join("\n", result.Content.OfType<TextContentBlock>().Select(t => t.Text)));
+                    continue;
+                }
+                acknowledged[content] = Structured(result).GetProperty("id").GetString()!;
+                if (Volatile.Read(ref killed))
+                {
+                    Interlocked.Increment(ref afterKill);
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var beforeKill = acknowledged.Count;
+        await Task.WhenAll(_app.KillAsync("sessions-2"), _app.KillAsync("gateway-2"));
+        Volatile.Write(ref killed, true);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        var stored = await MessagesAsync(sessionId);
+        var events = await ScalarAsync("sessionsdb",
+            "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%.MessageAdded' AND (payload->>'sessionId')::uuid = @session", "session", sessionId);
+        // Analytics counts the MessageAdded events it applied: once each, whichever replica received them.
+        long projected = -1;
+        for (var wait = 0; wait < 100 && projected != stored.Count; wait++)
+        {
+            projected = await ScalarAsync("analyticsdb", "SELECT coalesce(max(message_count), 0) FROM session_activity WHERE session_id = @session", "session", sessionId);
+            await Task.Delay(200);
+        }
+        TestContext.Out.WriteLine(
+            $"acknowledged {acknowledged.Count} ({beforeKill} before the kill, {afterKill} after), stored {stored.Count}, " +
+            $"events {events}, counted by analytics {projected}, failed calls {failures.Count}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeKill, Is.GreaterThan(0), "writes happened before the kill");
+            Assert.That(afterKill, Is.GreaterThan(0), "the surviving replicas take the writes after the kill");
+            Assert.That(acknowledged.Where(a => !stored.Any(m => m.Id == a.Value && m.Content == a.Key)).Select(a => a.Key), Is.Empty,
+                "acknowledged writes missing (or stored under another id)");
+            Assert.That(stored.GroupBy(m => m.Content).Where(g => g.Count() > 1).Select(g => g.Key), Is.Empty, "writes stored twice");
+            Assert.That(stored.Select(m => m.Sequence), Is.EqualTo(Enumerable.Range(1, stored.Count).Select(i => (long)i)), "the sequence has no gaps");
+            Assert.That(events, Is.EqualTo(stored.Count), "one MessageAdded event per stored message");
+            Assert.That(projected, Is.EqualTo(stored.Count), "analytics applied each event once");
+        });
+
+        await Task.WhenAll(_app.StartAsync("sessions-2"), _app.StartAsync("gateway-2"));
+    }
+
+    [Test]
+    public async Task StatelessClientsAreServedByEveryReplicaAndASessionStaysWithTheReplicaThatIssuedIt()
+    {
+        // The 2026-07-28 revision needs no session: calls spread over both gateway replicas.
+        var before = _app.GatewayRequestsServed.ToDictionary(p => p.Key, p => p.Value);
+        await using (var stateless = await ConnectAsync(_app.McpUri))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                Assert.That((await stateless.CallToolAsync("get_liveness", Args(new { }))).IsError, Is.Not.True);
+            }
+        }
+        Assert.That(_app.GatewayRequestsServed.Where(p => p.Value > before.GetValueOrDefault(p.Key)).Select(p => p.Key), Is.EquivalentTo(new[] { 0, 1 }),
+            "both gateway replicas answered");
+
+        // A client of an initialize-handshake revision holds a session; through the balancer it keeps working.
+        await using (var sessionful = await ConnectAsync(_app.McpUri, "2025-06-18"))
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.That((await sessionful.CallToolAsync("get_liveness", Args(new { }))).IsError, Is.Not.True);
+            }
+        }
+
+        // The session lives in the replica that issued it: the other answers 404, which tells the client to initialize again.
+        using var http = new HttpClient();
+        var first = new Uri(_app.GetReplicaEndpoint("gateway", 1), "/mcp");
+        var second = new Uri(_app.GetReplicaEndpoint("gateway", 2), "/mcp");
+        using var initialized = await http.SendAsync(Post(first, null,
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"affinity","version":"1"}}}"""));
+        Assert.That(initialized.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var session = initialized.Headers.GetValues("Mcp-Session-Id").Single();
+        const string list = """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""";
+        using var elsewhere = await http.SendAsync(Post(second, session, list));
+        using var home = await http.SendAsync(Post(first, session, list));
+        Assert.That(elsewhere.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "another replica does not know the session");
+        Assert.That(home.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the replica that issued it serves it");
+    }
+
+    [Test]
+    public async Task APoolOfOneWorkerRunsOneTaskAtATimeWhicheverReplicaRunsThem()
+    {
+        await using var setup = await ConnectAsync(_app.McpUri);
+        var poolId = "replica-pool-" + Guid.NewGuid().ToString("N")[..8];
+        Structured(await setup.CallToolAsync("pool_create", Args(new { worker_types = new[] { "shell" }, pool_id = poolId, max_workers = 1 })));
+
+        // Four callers at once; the WorkerPool replicas compete for the requests, so both run some of the tasks.
+        async Task<string> RunAsync()
+        {
+            await using var client = await ConnectAsync(_app.McpUri);
+            var executed = Structured(await client.CallToolAsync("pool_execute",
+                Args(new { pool_id = poolId, tasks = new[] { "date +%s%N; sleep 0.4; date +%s%N" }, wait = true, timeout_seconds = 60 })));
+            return executed.GetProperty("tasks")[0].GetProperty("output").GetString()!;
+        }
+        var outputs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(RunAsync)));
+        Structured(await setup.CallToolAsync("pool_shutdown", Args(new { pool_id = poolId, push_to_akosha = false })));
+
+        var runs = outputs.Select(o => o.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray())
+            .Select(t => (Start: t[0], End: t[1])).OrderBy(r => r.Start).ToList();
+        var owners = await ScalarAsync("workerpooldb", "SELECT count(DISTINCT owner_instance) FROM tasks WHERE pool_id = @pool", "pool", poolId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(owners, Is.EqualTo(2), "both WorkerPool replicas ran tasks of the pool");
+            Assert.That(runs.Zip(runs.Skip(1)).Where(p => p.Second.Start < p.First.End), Is.Empty,
+                "the pool's one worker ran two tasks at once: " + string.Join(", ", runs));
+        });
+    }
+
+    private static HttpRequestMessage Post(Uri endpoint, string? session, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+            request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        }
+        return request;
+    }
+
+    private static Task<McpClient> ConnectAsync(Uri endpoint, string? protocolVersion = null) =>
+        McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp }),
+            new McpClientOptions { ProtocolVersion = protocolVersion });
+
+    private static Dictionary<string, object?> Args(object arguments) =>
+        JsonSerializer.Deserialize<Dictionary<string, object?>>(JsonSerializer.Serialize(arguments))!;
+
+    private static JsonElement Structured(CallToolResult result) =>
+        result.IsError == true || result.StructuredContent is null
+            ? throw new AssertionException("tool failed: " + string.Join("\n", result.Content.OfType<TextContentBlock>().Select(t => t.Text)))
+            : result.StructuredContent.Value;
+
+    private async Task<List<(string Id, string Content, long Sequence)>> MessagesAsync(Guid sessionId)
+    {
+        await using var connection = new NpgsqlConnection(_app.GetConnectionString("sessionsdb"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, content, sequence FROM messages WHERE session_id = @id ORDER BY sequence", connection);
+        command.Parameters.AddWithValue("id", sessionId);
+        var rows = new List<(string, string, long)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetInt64(2)));
+        }
+        return rows;
+    }
+
+    private async Task<long> ScalarAsync(string database, string sql, string parameter, object value)
+    {
+        await using var connection = new NpgsqlConnection(_app.GetConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue(parameter, value);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+}
