@@ -25,7 +25,7 @@ public sealed class AkoshaInstances : IAsyncDisposable
         _infraA = a;
         HubB = hub;
         PusherDatabase = pusherDatabase;
-        Pusher = new ProjectProcess(AkoshaHubFixture.Resource("akoshasync-a", "akoshasync"), FreePort.Allocate());
+        Pusher = new ProjectProcess(AkoshaHubFixture.Resource("akoshasync-a", "akoshasync"), FreePort.Allocate(), "akoshasync-a");
         _pusherEnvironment = new()
         {
             ["ConnectionStrings__akoshadb"] = pusherDatabase,

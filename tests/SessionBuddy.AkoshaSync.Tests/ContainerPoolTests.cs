@@ -20,7 +20,7 @@ public sealed class ContainerPoolTests
     {
         using var docker = new FakeDocker();
         var instances = Suite.Instances;
-        var workerPool = new ProjectProcess(AkoshaHubFixture.Resource("workerpool-a", "workerpool"), FreePort.Allocate());
+        var workerPool = new ProjectProcess(AkoshaHubFixture.Resource("workerpool-a", "workerpool"), FreePort.Allocate(), "workerpool-a");
         var workspaces = Directory.CreateTempSubdirectory("akosha-container-pool-").FullName;
         try
         {

@@ -24,8 +24,8 @@ public sealed class AkoshaHubFixture : IAsyncDisposable
         _infrastructure = infrastructure;
         HubDatabase = hubDatabase;
         MemoryDatabase = memoryDatabase;
-        Hub = new ProjectProcess(Resource("akoshasync-hub", "akoshasync"), FreePort.Allocate());
-        Memory = new ProjectProcess(Resource("memory-hub", "memory"), FreePort.Allocate());
+        Hub = new ProjectProcess(Resource("akoshasync-hub", "akoshasync"), FreePort.Allocate(), "akoshasync-hub");
+        Memory = new ProjectProcess(Resource("memory-hub", "memory"), FreePort.Allocate(), "memory-hub");
         _hubEnvironment = new()
         {
             ["ConnectionStrings__akoshadb"] = hubDatabase,

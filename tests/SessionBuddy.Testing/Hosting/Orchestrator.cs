@@ -193,7 +193,7 @@ public sealed partial class Orchestrator : IAsyncDisposable
         {
             environment[key] = value;
         }
-        var process = new ProjectProcess(model with { Name = instance, Environment = environment }, FreePort.Allocate());
+        var process = new ProjectProcess(model with { Name = instance, Environment = environment }, FreePort.Allocate(), instance);
         _projects.Add(instance, process);
         StartProcess(process);
         await process.WaitHealthyAsync(_options.StartupTimeout, cancellationToken);
