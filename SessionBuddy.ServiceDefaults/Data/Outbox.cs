@@ -61,7 +61,13 @@ public sealed class Outbox(OutboxSignal signal)
 }
 
 /// <summary>Wakes the dispatcher in this process; other replicas find the rows on their next poll.</summary>
-public sealed class OutboxSignal
+public sealed class OutboxSignal : WakeSignal;
+
+/// <summary>
+/// Wakes a background loop in this process at once instead of at its next poll; signals while it is awake fold into
+/// one, since each pass takes everything that is due.
+/// </summary>
+public abstract class WakeSignal
 {
     private readonly SemaphoreSlim _semaphore = new(0, 1);
 
@@ -73,7 +79,7 @@ public sealed class OutboxSignal
         }
         catch (SemaphoreFullException)
         {
-            // Already signalled; the dispatcher will pick up every pending row in one pass.
+            // Already signalled: the next pass takes everything pending.
         }
     }
 

@@ -90,6 +90,15 @@ public sealed class AkoshaHubFixture : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>How many results the hub's Memory has made searchable (memories of category akosha_result).</summary>
+    public async Task<long> SearchableResultsAsync()
+    {
+        await using var connection = new NpgsqlConnection(MemoryDatabase);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM reflections WHERE category = 'akosha_result'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Starts a project of another instance with the given environment, logging beside the hub's logs, and waits until it is healthy.</summary>
     public async Task StartProcessAsync(ProjectProcess process, IReadOnlyDictionary<string, string> environment)
     {

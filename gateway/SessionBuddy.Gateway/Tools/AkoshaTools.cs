@@ -61,7 +61,7 @@ public sealed class AkoshaTools(ServiceRequests requests)
         [Description("Only these worker types (any of them).")] string[]? workerTypes = null,
         [Description("Most results, 1..100 (default 10).")] int? limit = null,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<SearchAkoshaResults, MemorySearchResults>(new SearchAkoshaResults(query, null, workerTypes, since, until, limit), cancellationToken);
+        SearchAllSystems(query, limit, null, null, workerTypes, since, until, cancellationToken);
 
     [McpServerTool(Name = "search_all_systems", UseStructuredContent = true, ReadOnly = true)]
     [Description("Hub side: hybrid search across every system that pushed to this hub, optionally only one system_id, worker types or a time range.")]
