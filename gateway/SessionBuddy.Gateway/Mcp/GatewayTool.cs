@@ -51,7 +51,8 @@ internal sealed partial class GatewayTool(McpServerTool inner, ToolArguments arg
         }
     }
 
-    private static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };
+    /// <summary>A tool error: what the caller (an agent) reads and can act on.</summary>
+    internal static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed (trace id {TraceId}).")]
     private static partial void LogToolFailed(ILogger logger, string tool, string traceId, Exception exception);

@@ -103,11 +103,7 @@ public sealed class WorkerCallLimit(IOptions<RateLimitOptions> options) : IDispo
         using var lease = limit._limiter.AttemptAcquire(key);
         return lease.IsAcquired
             ? await next(request, cancellationToken)
-            : new CallToolResult
-            {
-                IsError = true,
-                Content = [new TextContentBlock { Text = $"Too many worker calls in flight for this caller (limit {limit._permits}); retry when one finishes." }],
-            };
+            : GatewayTool.Error($"Too many worker calls in flight for this caller (limit {limit._permits}); retry when one finishes.");
     };
 
     public void Dispose() => _limiter.Dispose();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using SessionBuddy.Gateway.Mcp;
 
 namespace SessionBuddy.Gateway.Security;
 
@@ -56,7 +57,7 @@ public static class ToolAuthorization
             return await next(request, cancellationToken);
         }
         request.Items[ToolCallAudit.DeniedItem] = true;
-        return Error(refusal);
+        return GatewayTool.Error(refusal);
     };
 
     private static string? Refusal(Caller caller, string tool, ToolRule rule)
@@ -118,6 +119,4 @@ public static class ToolAuthorization
                 return null;
         }
     }
-
-    private static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };
 }
