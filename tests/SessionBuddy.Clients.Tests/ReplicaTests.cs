@@ -198,27 +198,27 @@ public sealed class ReplicaTests
             ? throw new AssertionException("tool failed: " + string.Join("\n", result.Content.OfType<TextContentBlock>().Select(t => t.Text)))
             : result.StructuredContent.Value;
 
-    private async Task<List<(string Id, string Content, long Sequence)>> MessagesAsync(Guid sessionId)
-    {
-        await using var connection = new NpgsqlConnection(_app.GetConnectionString("sessionsdb"));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT id, content, sequence FROM messages WHERE session_id = @id ORDER BY sequence", connection);
-        command.Parameters.AddWithValue("id", sessionId);
-        var rows = new List<(string, string, long)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add((reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetInt64(2)));
-        }
-        return rows;
-    }
+    private async Task<List<(string Id, string Content, long Sequence)>> MessagesAsync(Guid sessionId) =>
+        [.. (await QueryAsync("sessionsdb", "SELECT id, content, sequence FROM messages WHERE session_id = @session ORDER BY sequence", "session", sessionId))
+            .Select(row => (((Guid)row[0]).ToString(), (string)row[1], (long)row[2]))];
 
-    private async Task<long> ScalarAsync(string database, string sql, string parameter, object value)
+    private async Task<long> ScalarAsync(string database, string sql, string parameter, object value) =>
+        Convert.ToInt64((await QueryAsync(database, sql, parameter, value)).Single()[0]);
+
+    private async Task<List<object[]>> QueryAsync(string database, string sql, string parameter, object value)
     {
         await using var connection = new NpgsqlConnection(_app.GetConnectionString(database));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue(parameter, value);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+        return rows;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.WorkerPool.Pools;
@@ -19,7 +20,7 @@ namespace SessionBuddy.WorkerPool.Execution;
 /// (WorkerPool:MaxRetries); every outcome is stored with its outbox event.
 /// </summary>
 public sealed partial class TaskDispatcher(
-    Npgsql.NpgsqlDataSource dataSource,
+    NpgsqlDataSource dataSource,
     TaskStore tasks,
     PoolStore pools,
     WorkerTypes types,
@@ -226,11 +227,22 @@ public sealed partial class TaskDispatcher(
                 {
                     continue;
                 }
-                if (await WorkerLease.TryAcquireAsync(dataSource, candidate.WorkerId, ct) is { } lease)
+                WorkerLease? lease = null;
+                try
+                {
+                    lease = await WorkerLease.TryAcquireAsync(dataSource, candidate.WorkerId, ct);
+                }
+                finally
+                {
+                    if (lease is null)
+                    {
+                        _busyWorkers.TryRemove(candidate.WorkerId, out _);
+                    }
+                }
+                if (lease is not null)
                 {
                     return (candidate, lease);
                 }
-                _busyWorkers.TryRemove(candidate.WorkerId, out _);
             }
             // Every worker is running a task of another replica: the pool's size bounds it across replicas too.
             await Task.Delay(OtherReplicasPoll, ct);

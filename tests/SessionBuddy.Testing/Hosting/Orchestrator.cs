@@ -122,7 +122,10 @@ public sealed partial class Orchestrator : IAsyncDisposable
         _rabbit = _options.ExternalRabbitMq is { } external
             ? RabbitMqServer.Connect(new Uri(external))
             : await RabbitMqServer.StartAsync(new RabbitMqServerSettings(DataDirectory, _options.RabbitMqServerPath, _rabbitPort,
-                _parameters.Get(SessionBuddyResources.RabbitMqPassword), DataDirectory, _options.Echo), cancellationToken);
+                _parameters.Get(SessionBuddyResources.RabbitMqPassword), DataDirectory, _options.Echo)
+            {
+                StartupTimeout = _options.StartupTimeout,
+            }, cancellationToken);
     }
 
     /// <summary>Starts every project at once and waits until each answers /health with 200.</summary>

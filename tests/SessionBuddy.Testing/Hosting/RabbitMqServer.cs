@@ -79,13 +79,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var server = new RabbitMqServer(uri, process, settings.Owner, epmdPort);
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            var deadline = DateTime.UtcNow + settings.StartupTimeout;
             while (!await FreePort.AcceptsConnectionsAsync(settings.Port, cancellationToken))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
                     throw new InvalidOperationException(
-                        $"RabbitMQ {(process.HasExited ? $"exited during start-up (exit {process.ExitCode})" : "did not open its port within 60 s")}:{Environment.NewLine}{process.Tail()}");
+                        $"RabbitMQ {(process.HasExited ? $"exited during start-up (exit {process.ExitCode})" : $"did not open its port within {settings.StartupTimeout.TotalSeconds:0} s")}:{Environment.NewLine}{process.Tail()}");
                 }
                 await Task.Delay(100, cancellationToken);
             }
@@ -127,4 +127,8 @@ public sealed class RabbitMqServer : IAsyncDisposable
     }
 }
 
-public sealed record RabbitMqServerSettings(string DataDirectory, string ServerPath, int Port, string Password, string Owner, Action<string>? Echo);
+public sealed record RabbitMqServerSettings(string DataDirectory, string ServerPath, int Port, string Password, string Owner, Action<string>? Echo)
+{
+    /// <summary>How long the node may take to open its port (a loaded 2-core machine needs more than an idle one).</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
