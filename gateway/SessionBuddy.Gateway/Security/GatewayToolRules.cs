@@ -92,5 +92,14 @@ public static class GatewayToolRules
         ["worker_list"] = new(Read, AllProjects, Full),
         ["worker_cancel"] = new(Execute, AllProjects, Full),
         ["worker_task_status"] = new(Read, AllProjects, Full),
+
+        // Akosha: the push pipeline and the hub's results span every project and every pushing system.
+        ["sync_to_akosha"] = new(Write, AllProjects, Full),
+        ["akosha_sync_status"] = new(Read, AllProjects, Full),
+        ["akosha_dead_letters"] = new(Read, AllProjects, Full),
+        ["akosha_replay"] = new(Admin, AllProjects, Full),
+        ["akosha_push_results"] = new(Write, AllProjects, Full),
+        ["akosha_search_workers"] = new(Read, AllProjects, Full),
+        ["search_all_systems"] = new(Read, AllProjects, Full),
     };
 }
