@@ -32,6 +32,9 @@ public sealed class ContainerPoolTests
                 ["WorkerPool__CreateSessions"] = "false",
                 ["WorkerPool__LocalWorkspaceRoot"] = workspaces,
                 ["WorkerPool__WorkerTypes__container__Executable"] = docker.Executable,
+                // The fake CLI lives in this root-owned temp folder, which the confined worker user cannot enter;
+                // what this test checks is the push on SIGTERM, not confinement (WorkerPool.Tests covers that).
+                ["WorkerPool__Confinement__Enabled"] = "false",
             });
 
             var word = PushToHubTests.Word();
