@@ -22,11 +22,9 @@ public class ScheduledOptimizationTests
         await Task.Delay(TimeSpan.FromSeconds(5.5));
         await Task.WhenAll(schedules.Select(s => s.StopAsync(CancellationToken.None)));
 
-        // Runs start just after their slot's boundary, so the second they started in names their slot.
-        var slots = await first.CountAsync(
-            $"SELECT count(DISTINCT date_trunc('second', started_at)) FROM memory_optimization_runs WHERE trigger = '{OptimizationTriggers.Schedule}'");
+        // 5.5 s of 1 s slots: 5 or 6 slots, one run each. One run per replica would make 12-18. (The second a run
+        // started in does not name its slot: a run may start late and share a second with the next slot's.)
         var runs = await first.CountAsync($"SELECT count(*) FROM memory_optimization_runs WHERE trigger = '{OptimizationTriggers.Schedule}'");
-        Assert.That(runs, Is.EqualTo(slots), "one run per interval, not one per replica");
-        Assert.That(runs, Is.InRange(4, 6));
+        Assert.That(runs, Is.InRange(4, 6), "one run per interval, not one per replica");
     }
 }
