@@ -25,8 +25,20 @@ public static class McpEndpointExtensions
             .ValidateOnStart();
         services.AddSingleton<HostValidation>();
         services.AddHttpContextAccessor(); // GatewayTool cancels a call whose caller went away
-        services.AddOptions<McpServerOptions>().Configure<IOptions<McpEndpointOptions>>((server, endpoint) =>
-            server.ServerInfo = new Implementation { Name = endpoint.Value.ServerName, Version = ServerVersion(endpoint.Value) });
+        // Stateless requests (2026-07-28 clients) build fresh McpServerOptions from these configure steps on every
+        // request, so each step only assigns what was built once: the server info and the tool collection.
+        services.AddSingleton(provider =>
+        {
+            var endpoint = provider.GetRequiredService<IOptions<McpEndpointOptions>>().Value;
+            return new GatewayServerDefinition(
+                new Implementation { Name = endpoint.ServerName, Version = ServerVersion(endpoint) },
+                toolTypes.Distinct().SelectMany(type => ToolMethods(type).Select(method => ToolSchemas.CreateTool(type, method, provider))));
+        });
+        services.AddOptions<McpServerOptions>().Configure<GatewayServerDefinition>((server, definition) =>
+        {
+            server.ServerInfo = definition.ServerInfo;
+            server.ToolCollection = definition.Tools;
+        });
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>((transport, endpoint) =>
         {
             // Clients of 2026-07-28 and later are served per request (any replica can answer them); clients
@@ -37,14 +49,6 @@ public static class McpEndpointExtensions
             transport.MaxIdleSessionCount = endpoint.Value.MaxSessions;
 #pragma warning restore MCP9006
         });
-
-        foreach (var type in toolTypes.Distinct())
-        {
-            foreach (var method in ToolMethods(type))
-            {
-                services.AddSingleton(provider => ToolSchemas.CreateTool(type, method, provider));
-            }
-        }
 
         return services.AddMcpServer()
             .WithHttpTransport()
@@ -68,4 +72,16 @@ public static class McpEndpointExtensions
         settings.ServerVersion
         ?? typeof(McpEndpointExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? "0.0.0";
+}
+
+/// <summary>
+/// The server info and every tool of the gateway, built once and shared by all MCP servers of this process: for
+/// each stateless request the SDK builds new options, and would otherwise copy every registered tool into a new
+/// collection and read the assembly's version attribute again.
+/// </summary>
+public sealed class GatewayServerDefinition(Implementation serverInfo, IEnumerable<McpServerTool> tools)
+{
+    public Implementation ServerInfo { get; } = serverInfo;
+
+    public McpServerPrimitiveCollection<McpServerTool> Tools { get; } = [.. tools];
 }
