@@ -40,7 +40,6 @@ public sealed class AkoshaInstances : IAsyncDisposable
             ["Akosha__RequestTimeout"] = "00:00:05",
             ["Akosha__CircuitFailureThreshold"] = "2",
             ["Akosha__CircuitBreakDuration"] = "00:00:01",
-            ["Akosha__CircuitSamplingDuration"] = "00:00:02",
             ["Akosha__PollInterval"] = "00:00:00.200",
         };
     }
