@@ -85,11 +85,19 @@ public sealed class ForwardingTests
             var refused = Assert.ThrowsAsync<InvalidOperationException>(() => SearchAsync(new SearchAkoshaResults(word, Kind: "diary")))!;
             Assert.That(refused.Message, Does.Contain("kind").And.Contain("session_summary"));
 
-            // Each once on the hub (keyed by reflection and session id); the session without a summary stays home.
+            // Each once on the hub (keyed by reflection id, and session id and end); the session without a summary stays home.
             Assert.That(await HubItemsAsync(AkoshaItemKinds.Reflection, $"reflection:{stored.Id:N}"), Is.EqualTo(1));
             Assert.That(await HubItemsAsync(AkoshaItemKinds.SessionSummary, $"session:{session.SessionId:N}"), Is.EqualTo(1));
             Assert.That(await HubItemsAsync(AkoshaItemKinds.SessionSummary, $"session:{unsummarised.SessionId:N}"), Is.Zero);
             Assert.That(await QueuedAsync($"session:{unsummarised.SessionId:N}"), Is.Zero);
+
+            // Resumed and ended again: the new summary is pushed too; the same end delivered again is not.
+            await Instances.BusA.Publish(session);
+            await Instances.BusA.Publish(session with { EndedAt = session.EndedAt.AddHours(1), Summary = $"Resumed: the {word} importer now retries." });
+            await PushToHubTests.EventuallyAsync(() => HubItemsAsync(AkoshaItemKinds.SessionSummary, $"session:{session.SessionId:N}"), n => n == 2);
+            await PushToHubTests.EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, Kind: AkoshaItemKinds.SessionSummary)),
+                r => Kinds(r, word).Count == 2);
+            Assert.That(await QueuedAsync($"session:{session.SessionId:N}"), Is.EqualTo(2));
         }
         finally
         {
@@ -134,11 +142,12 @@ public sealed class ForwardingTests
     private static Task<MemorySearchResults> SearchAsync(SearchAkoshaResults query) =>
         AkoshaInstances.AskAsync<SearchAkoshaResults, MemorySearchResults>(Instances.BusB, query with { Limit = query.Limit ?? 50 });
 
+    /// <summary>Items of this kind from A on the hub whose key starts with <paramref name="key"/> (a session's key adds its end time).</summary>
     private static Task<long> HubItemsAsync(string kind, string key) =>
         AkoshaInstances.ScalarAsync(Instances.HubB.HubDatabase,
-            "SELECT count(*) FROM akosha_hub_results WHERE system_id = @system AND kind = @kind AND idempotency_key = @key",
+            "SELECT count(*) FROM akosha_hub_results WHERE system_id = @system AND kind = @kind AND idempotency_key LIKE @key || '%'",
             ("system", AkoshaInstances.SystemA), ("kind", kind), ("key", key));
 
     private static Task<long> QueuedAsync(string key) =>
-        AkoshaInstances.ScalarAsync(Instances.PusherDatabase, "SELECT count(*) FROM akosha_push_items WHERE idempotency_key = @key", ("key", key));
+        AkoshaInstances.ScalarAsync(Instances.PusherDatabase, "SELECT count(*) FROM akosha_push_items WHERE idempotency_key LIKE @key || '%'", ("key", key));
 }

@@ -52,6 +52,10 @@ public static class HubWire
     /// <summary>One key per reflection (its id on the pushing system).</summary>
     public static string KeyFor(AkoshaReflection reflection) => "reflection:" + reflection.ReflectionId.ToString("N");
 
-    /// <summary>One key per session: a session ends once.</summary>
-    public static string KeyFor(AkoshaSessionSummary session) => "session:" + session.SessionId.ToString("N");
+    /// <summary>
+    /// One key per end of a session: a resumed session that ends again has a new summary (and end time); a redelivered
+    /// event has the same end time.
+    /// </summary>
+    public static string KeyFor(AkoshaSessionSummary session) =>
+        $"session:{session.SessionId:N}:{session.EndedAt.ToUnixTimeMilliseconds()}";
 }

@@ -11,8 +11,9 @@ namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 
 /// <summary>
 /// With Akosha:ForwardSessionSummaries, every session ended with a summary is queued for the hub (name, project,
-/// summary, quality, duration) in the transaction that records the messages in the inbox; the session id is the
-/// idempotency key. A session ended without a summary has nothing to search for and is not forwarded.
+/// summary, quality, duration) in the transaction that records the messages in the inbox; the session id and end time
+/// are the idempotency key (a resumed session that ends again is pushed again). A session ended without a summary has
+/// nothing to search for and is not forwarded.
 /// </summary>
 public sealed class SessionSummaryForwarder(NpgsqlDataSource dataSource, PushSignal signal, IOptions<AkoshaOptions> options)
     : IConsumer<Batch<SessionEnded>>
