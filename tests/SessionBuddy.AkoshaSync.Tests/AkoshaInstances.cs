@@ -40,7 +40,6 @@ public sealed class AkoshaInstances : IAsyncDisposable
             ["Akosha__RequestTimeout"] = "00:00:05",
             ["Akosha__CircuitFailureThreshold"] = "2",
             ["Akosha__CircuitBreakDuration"] = "00:00:01",
-            ["Akosha__CircuitSamplingDuration"] = "00:00:02",
             ["Akosha__PollInterval"] = "00:00:00.200",
         };
     }
@@ -76,6 +75,18 @@ public sealed class AkoshaInstances : IAsyncDisposable
     }
 
     public Task StartPusherAsync() => StartInstanceProcessAsync(Pusher, _pusherEnvironment);
+
+    /// <summary>Restarts A's AkoshaSync with these settings over its usual ones (none: back to the usual ones).</summary>
+    public async Task RestartPusherAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        await Pusher.StopAsync();
+        var environment = new Dictionary<string, string>(_pusherEnvironment);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+        await StartInstanceProcessAsync(Pusher, environment);
+    }
 
     /// <summary>Starts a project of instance A (on A's broker) and waits until it is healthy.</summary>
     public async Task StartInstanceProcessAsync(ProjectProcess process, IReadOnlyDictionary<string, string> environment)

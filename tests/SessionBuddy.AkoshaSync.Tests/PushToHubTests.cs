@@ -129,7 +129,8 @@ public sealed class PushToHubTests
     /// <summary>A word no other test uses, letters only, so keyword search ranks its results first.</summary>
     public static string Word() => new([.. Guid.NewGuid().ToString("N")[..12].Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16)))]);
 
-    private static Guid TaskId(MemoryMatch match) => match.Metadata.GetProperty("task_id").GetGuid();
+    /// <summary>The hit's task id; none (empty) for reflections and session summaries other tests pushed.</summary>
+    private static Guid TaskId(MemoryMatch match) => match.Metadata.TryGetProperty("task_id", out var id) ? id.GetGuid() : Guid.Empty;
 
     /// <summary>The hits among the given tasks (hybrid search also returns nearest neighbours of other tests).</summary>
     private static List<MemoryMatch> Mine(MemorySearchResults results, IReadOnlyCollection<Guid> taskIds) =>

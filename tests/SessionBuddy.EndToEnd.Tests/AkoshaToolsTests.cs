@@ -28,8 +28,12 @@ public sealed class AkoshaToolsTests
 
         Assert.That(() => Hits(tools, new { query = word, system_id = system }).Result, Is.EqualTo(1).After(15_000, 200));
         Assert.That(await Hits(tools, new { query = word, system_id = "another-" + system }), Is.Zero);
+        Assert.That(await Hits(tools, new { query = word, system_id = system, kind = "worker_result" }), Is.EqualTo(1));
+        Assert.That(await Hits(tools, new { query = word, system_id = system, kind = "session_summary" }), Is.Zero, "filtered by kind");
         var byType = await tools.CallOkAsync("akosha_search_workers", new { query = word, worker_types = new[] { "shell" } });
-        Assert.That(byType.GetProperty("results")[0].GetProperty("metadata").GetProperty("system_id").GetString(), Is.EqualTo(system));
+        var metadata = byType.GetProperty("results")[0].GetProperty("metadata");
+        Assert.That(metadata.GetProperty("system_id").GetString(), Is.EqualTo(system));
+        Assert.That(metadata.GetProperty("kind").GetString(), Is.EqualTo("worker_result"), "each hit says its kind");
 
         var status = await tools.CallOkAsync("akosha_sync_status");
         Assert.That(status.GetProperty("configured").GetBoolean(), Is.False, "no Akosha:Endpoint: nothing is pushed, and the status says so");
@@ -46,6 +50,7 @@ public sealed class AkoshaToolsTests
         Assert.That(await tools.CallErrorAsync("akosha_dead_letters", new { limit = 0 }), Does.Contain("limit"));
         Assert.That(await tools.CallErrorAsync("akosha_push_results", new { pool_id = "p", results = Array.Empty<object>() }), Does.Contain("results"));
         Assert.That(await tools.CallErrorAsync("search_all_systems", new { query = "x", since = "yesterday" }), Does.Contain("since"));
+        Assert.That(await tools.CallErrorAsync("search_all_systems", new { query = "x", kind = "diary" }), Does.Contain("kind"));
         var replayed = await tools.CallOkAsync("akosha_replay", new { ids = new[] { Guid.NewGuid().ToString() } });
         Assert.That(replayed.GetProperty("replayed").GetInt64(), Is.Zero);
         Assert.That(replayed.GetProperty("not_found").GetArrayLength(), Is.EqualTo(1));

@@ -40,6 +40,27 @@ public class ReflectionStoreTests
     }
 
     [Test]
+    public async Task ReflectionAdded_carries_a_reflections_text_and_tags_and_not_other_memories()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var reflection = await StoreAsync(_db, Reflection("Forwarded lesson " + marker, "akosha", ["lesson", "forwarded"]));
+        var fact = await StoreAsync(_db, Reflection("Forwarded fact " + marker, "akosha", ["fact"]) with { Category = "fact" });
+
+        Assert.That(await _db.CountAsync(
+            $"""
+            SELECT count(*) FROM outbox_messages WHERE message_type = '{typeof(ReflectionAdded).FullName}'
+              AND payload->>'reflectionId' = '{reflection.Id}' AND payload->>'category' = 'reflection'
+              AND payload->>'content' = 'Forwarded lesson {marker}' AND payload->'tags' = '["lesson", "forwarded"]'::jsonb
+            """), Is.EqualTo(1), "a reflection's event has its text and tags (Akosha:ForwardReflections)");
+        Assert.That(await _db.CountAsync(
+            $"""
+            SELECT count(*) FROM outbox_messages WHERE message_type = '{typeof(ReflectionAdded).FullName}'
+              AND payload->>'reflectionId' = '{fact.Id}' AND payload->>'category' = 'fact'
+              AND NOT payload ? 'content' AND NOT payload ? 'tags'
+            """), Is.EqualTo(1), "other memories' events stay small");
+    }
+
+    [Test]
     public async Task Twenty_concurrent_identical_stores_keep_exactly_one_row()
     {
         var content = "Concurrent duplicate: always dispose the NpgsqlDataSource " + Guid.NewGuid();

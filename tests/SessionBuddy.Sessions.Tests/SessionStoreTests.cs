@@ -177,6 +177,14 @@ public sealed class SessionStoreTests
                'SessionBuddy.Contracts.Sessions.SessionEnded', 'SessionBuddy.Contracts.Sessions.SessionResumed')
             """, started.Id);
         Assert.That(events, Is.EqualTo(1 + 3 + 1 + 1), "started, three checkpoints, ended, resumed");
+        var ended = await _db.CountAsync(
+            $"""
+            SELECT count(*) FROM outbox_messages WHERE payload->>'sessionId' = @id::text
+              AND message_type = 'SessionBuddy.Contracts.Sessions.SessionEnded'
+              AND payload->>'summary' = E'Parser done.\n- [ ] release notes' AND payload->>'project' = 'lifecycle'
+              AND payload->>'name' = '{Path.GetFileName(dir)}' AND (payload->>'durationSeconds')::float8 >= 0
+            """, started.Id);
+        Assert.That(ended, Is.EqualTo(1), "SessionEnded carries the session's summary, name, project and duration (for Akosha:ForwardSessionSummaries)");
 
         var status = await Lifecycle.StatusAsync(started.Id, None);
         Assert.That((status.CheckpointCount, status.QualityTrend.Count, status.Backend.Healthy), Is.EqualTo((3L, 3, true)));

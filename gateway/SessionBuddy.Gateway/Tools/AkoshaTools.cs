@@ -61,10 +61,10 @@ public sealed class AkoshaTools(ServiceRequests requests)
         [Description("Only these worker types (any of them).")] string[]? workerTypes = null,
         [Description("Most results, 1..100 (default 10).")] int? limit = null,
         CancellationToken cancellationToken = default) =>
-        SearchAllSystems(query, limit, null, null, workerTypes, since, until, cancellationToken);
+        SearchAllSystems(query, limit, null, null, workerTypes, since, until, AkoshaItemKinds.WorkerResult, cancellationToken);
 
     [McpServerTool(Name = "search_all_systems", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Hub side: hybrid search across every system that pushed to this hub, optionally only one system_id, worker types or a time range.")]
+    [Description("Hub side: hybrid search across every system that pushed to this hub: worker results, and reflections and session summaries from systems that forward them. Optionally only one system_id, kind, worker types or a time range. Each hit's metadata says its kind and system_id.")]
     public Task<MemorySearchResults> SearchAllSystems(
         [Description("What to look for, in words.")] string query,
         [Description("Most results, 1..100 (default 10).")] int? limit = null,
@@ -73,7 +73,8 @@ public sealed class AkoshaTools(ServiceRequests requests)
         [Description("Only these worker types (any of them).")] string[]? workerTypes = null,
         [Description("Received at or after this ISO 8601 time.")] string? since = null,
         [Description("Received before this ISO 8601 time.")] string? until = null,
+        [Description("Only this kind of item: worker_result, reflection or session_summary.")] string? kind = null,
         CancellationToken cancellationToken = default) =>
         requests.SendAsync<SearchAkoshaResults, MemorySearchResults>(
-            new SearchAkoshaResults(query, systemId, workerTypes, since, until, limit, threshold), cancellationToken);
+            new SearchAkoshaResults(query, systemId, workerTypes, since, until, limit, threshold, kind), cancellationToken);
 }

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace SessionBuddy.AkoshaSync.Hub;
 
 /// <summary>
-/// The hub's results (akosha_hub_results), stored once per (system id, idempotency key). Newly stored results are
+/// The hub's items (akosha_hub_results: worker results, reflections, session summaries, by kind), stored once per
+/// (system id, idempotency key). Newly stored items are
 /// announced in the same transaction through the outbox (<see cref="AkoshaResultsReceived"/>), from which the Memory
 /// service makes them searchable; a redelivered batch stores nothing and announces nothing.
 /// </summary>
@@ -18,9 +19,10 @@ public sealed class HubStore(NpgsqlDataSource dataSource, Outbox outbox, IOption
 {
     private const string InsertSql =
         """
-        INSERT INTO akosha_hub_results (id, system_id, idempotency_key, pool_id, worker_type, status, payload)
-        SELECT r.id, @system_id, r.key, r.pool_id, r.worker_type, r.status, r.payload
-        FROM unnest(@ids, @keys, @pool_ids, @worker_types, @statuses, @payloads::jsonb[]) AS r(id, key, pool_id, worker_type, status, payload)
+        INSERT INTO akosha_hub_results (id, system_id, idempotency_key, kind, pool_id, worker_type, status, payload)
+        SELECT r.id, @system_id, r.key, r.kind, r.pool_id, r.worker_type, r.status, r.payload
+        FROM unnest(@ids, @keys, @kinds, @pool_ids, @worker_types, @statuses, @payloads::jsonb[])
+             AS r(id, key, kind, pool_id, worker_type, status, payload)
         ORDER BY r.key
         ON CONFLICT (system_id, idempotency_key) DO NOTHING
         RETURNING idempotency_key
@@ -53,12 +55,10 @@ public sealed class HubStore(NpgsqlDataSource dataSource, Outbox outbox, IOption
             command.Parameters.AddWithValue("system_id", systemId);
             command.Parameters.AddWithValue("ids", valid.Select(v => v.Id).ToArray());
             command.Parameters.AddWithValue("keys", valid.Select(v => v.Item.IdempotencyKey).ToArray());
-            command.Parameters.Add(new NpgsqlParameter("pool_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
-            {
-                Value = valid.Select(v => v.Item.PoolId ?? v.Item.Result.PoolId).ToArray(),
-            });
-            command.Parameters.AddWithValue("worker_types", valid.Select(v => v.Item.Result.WorkerType).ToArray());
-            command.Parameters.AddWithValue("statuses", valid.Select(v => v.Item.Result.Status).ToArray());
+            command.Parameters.AddWithValue("kinds", valid.Select(v => v.Item.Kind).ToArray());
+            command.Parameters.Add(NullableText("pool_ids", valid.Select(v => v.Item.Kind == HubWire.WorkerResult ? v.Item.PoolId ?? v.Item.Result!.PoolId : null)));
+            command.Parameters.Add(NullableText("worker_types", valid.Select(v => v.Item.Kind == HubWire.WorkerResult ? v.Item.Result!.WorkerType : null)));
+            command.Parameters.Add(NullableText("statuses", valid.Select(v => v.Item.Kind == HubWire.WorkerResult ? v.Item.Result!.Status : null)));
             command.Parameters.AddWithValue("payloads", valid.Select(v => v.Payload).ToArray());
             await using (var reader = await command.ExecuteReaderAsync(ct))
             {
@@ -67,12 +67,18 @@ public sealed class HubStore(NpgsqlDataSource dataSource, Outbox outbox, IOption
                     stored.Add(reader.GetString(0));
                 }
             }
-            var received = valid.Where(v => stored.Contains(v.Item.IdempotencyKey))
-                .Select(v => new AkoshaReceivedResult(v.Id, v.Item.IdempotencyKey, v.Item.PoolId ?? v.Item.Result.PoolId, v.Item.Result))
-                .ToList();
-            if (received.Count > 0)
+            var fresh = valid.Where(v => stored.Contains(v.Item.IdempotencyKey)).ToList();
+            if (fresh.Count > 0)
             {
-                await outbox.EnqueueAsync(connection, transaction, new AkoshaResultsReceived(systemId, received, DateTimeOffset.UtcNow), ct);
+                var received = new AkoshaResultsReceived(systemId,
+                    [.. fresh.Where(v => v.Item.Kind == HubWire.WorkerResult)
+                        .Select(v => new AkoshaReceivedResult(v.Id, v.Item.IdempotencyKey, v.Item.PoolId ?? v.Item.Result!.PoolId, v.Item.Result!))],
+                    DateTimeOffset.UtcNow,
+                    [.. fresh.Where(v => v.Item.Kind == HubWire.Reflection)
+                        .Select(v => new AkoshaReceivedReflection(v.Id, v.Item.IdempotencyKey, v.Item.Reflection!))],
+                    [.. fresh.Where(v => v.Item.Kind == HubWire.SessionSummary)
+                        .Select(v => new AkoshaReceivedSessionSummary(v.Id, v.Item.IdempotencyKey, v.Item.Session!))]);
+                await outbox.EnqueueAsync(connection, transaction, received, ct);
             }
         }
         await transaction.CommitAsync(ct);
@@ -88,7 +94,10 @@ public sealed class HubStore(NpgsqlDataSource dataSource, Outbox outbox, IOption
         return [.. items.Select(i => outcomes[i.IdempotencyKey]).DistinctBy(o => o.IdempotencyKey)];
     }
 
-    /// <summary>Why one item cannot be stored (null: it can), naming the field.</summary>
+    private static NpgsqlParameter NullableText(string name, IEnumerable<string?> values) =>
+        new(name, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = values.ToArray() };
+
+    /// <summary>Why one item cannot be stored (null: it can), naming the field. Only the part of its kind is stored.</summary>
     private string? Refusal(PushItem item, out string? payload)
     {
         payload = null;
@@ -96,19 +105,42 @@ public sealed class HubStore(NpgsqlDataSource dataSource, Outbox outbox, IOption
         {
             return "idempotency_key: required, at most 200 characters";
         }
-        if (item.Kind != HubWire.WorkerResult)
+        string field;
+        switch (item.Kind)
         {
-            return $"kind: '{item.Kind}' is not accepted; this hub stores {HubWire.WorkerResult} items";
+            case HubWire.WorkerResult:
+                if (item.Result is not { } result || result.TaskId == Guid.Empty || string.IsNullOrWhiteSpace(result.WorkerType)
+                    || string.IsNullOrWhiteSpace(result.Status) || result.PromptOrCommand is null)
+                {
+                    return "result: a worker result with task_id, worker_type, status and prompt_or_command is required";
+                }
+                (field, payload) = ("result", JsonSerializer.Serialize(result, HubWire.Json));
+                break;
+            case HubWire.Reflection:
+                if (item.Reflection is not { } reflection || reflection.ReflectionId == Guid.Empty || string.IsNullOrWhiteSpace(reflection.Content))
+                {
+                    return "reflection: a reflection with reflection_id and content is required";
+                }
+                (field, payload) = ("reflection", JsonSerializer.Serialize(reflection, HubWire.Json));
+                break;
+            case HubWire.SessionSummary:
+                if (item.Session is not { } session || session.SessionId == Guid.Empty || string.IsNullOrWhiteSpace(session.Summary))
+                {
+                    return "session: a session summary with session_id and summary is required";
+                }
+                (field, payload) = ("session", JsonSerializer.Serialize(session, HubWire.Json));
+                break;
+            default:
+                return $"kind: '{item.Kind}' is not accepted; this hub stores {string.Join(", ", AkoshaItemKinds.All)} items";
         }
-        if (item.Result is not { } result || result.TaskId == Guid.Empty || string.IsNullOrWhiteSpace(result.WorkerType)
-            || string.IsNullOrWhiteSpace(result.Status) || result.PromptOrCommand is null)
-        {
-            return "result: a worker result with task_id, worker_type, status and prompt_or_command is required";
-        }
-        payload = JsonSerializer.Serialize(result, HubWire.Json);
         var bytes = Encoding.UTF8.GetByteCount(payload);
         var limit = options.Value.HubMaxResultBytes;
-        return bytes > limit ? $"result: {bytes} bytes; this hub stores results of at most {limit} bytes (Akosha:HubMaxResultBytes)" : null;
+        if (bytes > limit)
+        {
+            payload = null;
+            return $"{field}: {bytes} bytes; this hub stores items of at most {limit} bytes (Akosha:HubMaxResultBytes)";
+        }
+        return null;
     }
 
     /// <summary>Items of akosha_push_results: one per result, keyed by task id like pushed ones.</summary>

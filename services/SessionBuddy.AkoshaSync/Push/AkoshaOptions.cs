@@ -17,6 +17,12 @@ public sealed class AkoshaOptions
     /// <summary>Whether worker tasks are pushed as they finish, not only with their pool's shutdown.</summary>
     public bool ForwardWorkerTasks { get; set; }
 
+    /// <summary>Whether reflections (store_reflection, with text, tags and project) are pushed as they are stored.</summary>
+    public bool ForwardReflections { get; set; }
+
+    /// <summary>Whether sessions ended with a summary are pushed (name, project, summary, quality, duration).</summary>
+    public bool ForwardSessionSummaries { get; set; }
+
     public int BatchSize { get; set; } = 100;
 
     /// <summary>Attempts the hub may refuse an item before it is dead-lettered. An unreachable hub costs no attempts.</summary>
@@ -27,18 +33,16 @@ public sealed class AkoshaOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Polly's retries of one batch request before the pass gives up (the items stay queued).</summary>
+    /// <summary>Polly's retries of one batch request before the pass gives up (the items stay queued); 0: none.</summary>
     public int RequestRetries { get; set; } = 2;
 
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The circuit opens when at least this many requests failed within <see cref="CircuitSamplingDuration"/> and none
-    /// succeeded (Polly's failure ratio 1.0): a run of failures, as the push loop sends one request at a time.
+    /// The circuit opens after this many consecutive failed requests (every retry is a request; a success in between
+    /// starts the count again).
     /// </summary>
     public int CircuitFailureThreshold { get; set; } = 5;
-
-    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the circuit stays open before one trial request (half-open).</summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,9 +1,7 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Polly.CircuitBreaker;
 using SessionBuddy.AkoshaSync.Hub;
-using SessionBuddy.Contracts.Workers;
 
 namespace SessionBuddy.AkoshaSync.Push;
 
@@ -83,8 +81,7 @@ public sealed partial class AkoshaPusher(
             return 0;
         }
 
-        var batch = new PushBatch(settings.SystemId, [.. items.Select(i => new PushItem(i.IdempotencyKey, i.Kind, i.PoolId,
-            JsonSerializer.Deserialize<WorkerTaskCompleted>(i.Payload, HubWire.Json)!))]);
+        var batch = new PushBatch(settings.SystemId, [.. items.Select(PushQueueStore.ToPushItem)]);
         var outcomes = (await hub.SendAsync(batch, ct)).ToDictionary(o => o.IdempotencyKey);
 
         var sent = new List<Guid>();

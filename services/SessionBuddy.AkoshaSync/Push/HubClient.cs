@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 using SessionBuddy.AkoshaSync.Hub;
@@ -18,7 +17,8 @@ public sealed class HubUnavailableException(string message, Exception? inner = n
 
 /// <summary>
 /// Sends one batch to the hub over HTTP through a Polly pipeline: a few jittered exponential retries, then a
-/// circuit breaker that opens after the configured run of failed requests and half-opens after the break.
+/// circuit breaker that opens after exactly Akosha:CircuitFailureThreshold consecutive failed requests and
+/// half-opens after Akosha:CircuitBreakDuration (<see cref="ConsecutiveFailureCircuitBreaker"/>).
 /// Refusals of the batch as a whole (4xx other than auth, timeout and throttling) are answered as a refusal of
 /// every item, so they count against the items' attempts rather than the circuit.
 /// </summary>
@@ -28,39 +28,43 @@ public sealed class HubClient
 
     private readonly IHttpClientFactory _httpClients;
     private readonly AkoshaOptions _options;
-    private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly ConsecutiveFailureCircuitBreaker _circuit;
     private readonly ResiliencePipeline _pipeline;
 
     public HubClient(IHttpClientFactory httpClients, IOptions<AkoshaOptions> options)
+        : this(httpClients, options, TimeProvider.System)
+    {
+    }
+
+    public HubClient(IHttpClientFactory httpClients, IOptions<AkoshaOptions> options, TimeProvider time)
     {
         _httpClients = httpClients;
         _options = options.Value;
         var transient = new PredicateBuilder()
             .Handle<HttpRequestException>().Handle<HubUnavailableException>().Handle<TimeoutRejectedException>();
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        _circuit = new ConsecutiveFailureCircuitBreaker(
+            _options.CircuitFailureThreshold, _options.CircuitBreakDuration,
+            ex => ex is HttpRequestException or HubUnavailableException or TimeoutRejectedException, time);
+        var builder = new ResiliencePipelineBuilder();
+        if (_options.RequestRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = transient,
-                MaxRetryAttempts = Math.Max(1, _options.RequestRetries),
+                MaxRetryAttempts = _options.RequestRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = _options.RetryBaseDelay,
                 MaxDelay = _options.RetryMaxDelay,
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = transient,
-                FailureRatio = 1.0,
-                MinimumThroughput = Math.Max(2, _options.CircuitFailureThreshold),
-                SamplingDuration = _options.CircuitSamplingDuration,
-                BreakDuration = _options.CircuitBreakDuration,
-                StateProvider = _circuit,
-            })
+            });
+        }
+        _pipeline = builder
+            .AddStrategy(_ => _circuit)
             .AddTimeout(_options.RequestTimeout)
             .Build();
     }
 
-    public string CircuitState => _circuit.CircuitState switch
+    public string CircuitState => _circuit.State switch
     {
         Polly.CircuitBreaker.CircuitState.Open => AkoshaCircuitStates.Open,
         Polly.CircuitBreaker.CircuitState.HalfOpen => AkoshaCircuitStates.HalfOpen,

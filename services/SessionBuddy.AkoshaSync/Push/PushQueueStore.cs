@@ -111,22 +111,50 @@ public sealed class PushQueueStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Queues worker results in the caller's transaction; a key queued before (sent or not) is skipped.</summary>
-    public static async Task EnqueueResultsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<WorkerTaskCompleted> results, CancellationToken ct)
+    public static Task EnqueueResultsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<WorkerTaskCompleted> results, CancellationToken ct) =>
+        EnqueueAsync(connection, transaction, HubWire.WorkerResult,
+            [.. results.Select(r => (HubWire.KeyFor(r), (string?)r.PoolId, JsonSerializer.Serialize(r, HubWire.Json)))], ct);
+
+    /// <summary>Queues reflections (Akosha:ForwardReflections) in the caller's transaction, keyed by reflection id.</summary>
+    public static Task EnqueueReflectionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<AkoshaReflection> reflections, CancellationToken ct) =>
+        EnqueueAsync(connection, transaction, HubWire.Reflection,
+            [.. reflections.Select(r => (HubWire.KeyFor(r), (string?)null, JsonSerializer.Serialize(r, HubWire.Json)))], ct);
+
+    /// <summary>Queues session summaries (Akosha:ForwardSessionSummaries) in the caller's transaction, keyed by session id.</summary>
+    public static Task EnqueueSessionSummariesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<AkoshaSessionSummary> sessions, CancellationToken ct) =>
+        EnqueueAsync(connection, transaction, HubWire.SessionSummary,
+            [.. sessions.Select(s => (HubWire.KeyFor(s), (string?)null, JsonSerializer.Serialize(s, HubWire.Json)))], ct);
+
+    private static async Task EnqueueAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string kind,
+        IReadOnlyList<(string Key, string? PoolId, string Payload)> items, CancellationToken ct)
     {
-        var unique = results.DistinctBy(HubWire.KeyFor).ToList();
+        var unique = items.DistinctBy(i => i.Key).ToList();
         if (unique.Count == 0)
         {
             return;
         }
         await using var command = new NpgsqlCommand(EnqueueSql, connection, transaction);
-        command.Parameters.AddWithValue("kind", HubWire.WorkerResult);
+        command.Parameters.AddWithValue("kind", kind);
         command.Parameters.AddWithValue("ids", unique.Select(_ => Guid.CreateVersion7()).ToArray());
-        command.Parameters.AddWithValue("keys", unique.Select(HubWire.KeyFor).ToArray());
-        command.Parameters.Add(new NpgsqlParameter("pool_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = unique.Select(r => r.PoolId).ToArray() });
-        command.Parameters.AddWithValue("payloads", unique.Select(r => JsonSerializer.Serialize(r, HubWire.Json)).ToArray());
+        command.Parameters.AddWithValue("keys", unique.Select(i => i.Key).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("pool_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = unique.Select(i => i.PoolId).ToArray() });
+        command.Parameters.AddWithValue("payloads", unique.Select(i => i.Payload).ToArray());
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The hub's wire item for a queued one.</summary>
+    public static PushItem ToPushItem(QueuedItem item) => item.Kind switch
+    {
+        HubWire.Reflection => new PushItem(item.IdempotencyKey, item.Kind, item.PoolId, null,
+            Reflection: JsonSerializer.Deserialize<AkoshaReflection>(item.Payload, HubWire.Json)),
+        HubWire.SessionSummary => new PushItem(item.IdempotencyKey, item.Kind, item.PoolId, null,
+            Session: JsonSerializer.Deserialize<AkoshaSessionSummary>(item.Payload, HubWire.Json)),
+        _ => new PushItem(item.IdempotencyKey, item.Kind, item.PoolId, JsonSerializer.Deserialize<WorkerTaskCompleted>(item.Payload, HubWire.Json)),
+    };
 
     /// <summary>Claims up to <paramref name="limit"/> due items; they stay locked until <paramref name="transaction"/> ends.</summary>
     public static async Task<IReadOnlyList<QueuedItem>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int limit, CancellationToken ct)
@@ -241,12 +269,20 @@ public sealed class PushQueueStore(NpgsqlDataSource dataSource)
 
     private static string Summarize(string kind, string payload)
     {
-        if (kind != HubWire.WorkerResult)
+        static string Cut(string text) => text.Length <= 80 ? text : text[..80] + "…";
+        switch (kind)
         {
-            return kind;
+            case HubWire.WorkerResult:
+                var result = JsonSerializer.Deserialize<WorkerTaskCompleted>(payload, HubWire.Json)!;
+                return $"{result.WorkerType} task {result.TaskId} {result.Status}: {Cut(result.PromptOrCommand)}";
+            case HubWire.Reflection:
+                var reflection = JsonSerializer.Deserialize<AkoshaReflection>(payload, HubWire.Json)!;
+                return $"reflection {reflection.ReflectionId}: {Cut(reflection.Content)}";
+            case HubWire.SessionSummary:
+                var session = JsonSerializer.Deserialize<AkoshaSessionSummary>(payload, HubWire.Json)!;
+                return $"session {session.SessionId} summary: {Cut(session.Summary)}";
+            default:
+                return kind;
         }
-        var result = JsonSerializer.Deserialize<WorkerTaskCompleted>(payload, HubWire.Json)!;
-        var task = result.PromptOrCommand.Length <= 80 ? result.PromptOrCommand : result.PromptOrCommand[..80] + "…";
-        return $"{result.WorkerType} task {result.TaskId} {result.Status}: {task}";
     }
 }

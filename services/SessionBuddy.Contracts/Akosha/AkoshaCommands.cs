@@ -25,8 +25,10 @@ public sealed record ReplayAkoshaDeadLetters(IReadOnlyList<Guid>? Ids = null);
 public sealed record PushResultsToHub(string PoolId, IReadOnlyList<WorkerTaskCompleted> Results, JsonElement? Metadata = null, string? SystemId = null);
 
 /// <summary>
-/// akosha_search_workers / search_all_systems (hub side): hybrid search over the results every system pushed to
-/// this hub, answered by the Memory service. Times are ISO 8601 and bound when the hub received the result.
+/// akosha_search_workers / search_all_systems (hub side): hybrid search over the items every system pushed to
+/// this hub, answered by the Memory service. Times are ISO 8601 and bound when the hub received the item.
+/// <see cref="Kind"/> keeps one kind of <see cref="AkoshaItemKinds"/> (worker_result, reflection, session_summary);
+/// worker types only match worker results.
 /// </summary>
 public sealed record SearchAkoshaResults(
     string Query,
@@ -35,4 +37,5 @@ public sealed record SearchAkoshaResults(
     string? Since = null,
     string? Until = null,
     int? Limit = null,
-    double? MinScore = null);
+    double? MinScore = null,
+    string? Kind = null);

@@ -11,6 +11,12 @@ public sealed record SessionStarted(Guid SessionId, string WorkingDirectory, str
 public sealed record CheckpointCreated(
     Guid SessionId, Guid CheckpointId, long Sequence, int QualityScore, DateTimeOffset CreatedAt, long SizeBytes = 0, string? Project = null);
 
-public sealed record SessionEnded(Guid SessionId, int QualityScore, string HandoffPath, DateTimeOffset EndedAt);
+/// <summary>
+/// <see cref="Summary"/>: the summary given to end_session (null when none); <see cref="DurationSeconds"/>: from start
+/// to end. Name, project, summary and duration were added later: events from older publishers lack them.
+/// </summary>
+public sealed record SessionEnded(
+    Guid SessionId, int QualityScore, string HandoffPath, DateTimeOffset EndedAt,
+    string? Name = null, string? Project = null, string? Summary = null, double? DurationSeconds = null);
 
 public sealed record SessionResumed(Guid SessionId, Guid? CheckpointId, DateTimeOffset ResumedAt);

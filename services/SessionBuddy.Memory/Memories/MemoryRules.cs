@@ -78,13 +78,13 @@ public static class MemoryRules
     }
 
     /// <summary>
-    /// akosha_search_workers / search_all_systems: results pushed to this hub (category akosha_result), by system id
-    /// (metadata), any of the worker types (tags) and the time the hub received them.
+    /// akosha_search_workers / search_all_systems: items pushed to this hub (category akosha_result), by system id and
+    /// kind (metadata), any of the worker types (tags) and the time the hub received them.
     /// </summary>
     public static ReflectionQuery Validate(SearchAkoshaResults message)
     {
         var query = SearchQuery(new SearchReflections(message.Query, message.Limit, message.MinScore, Since: message.Since, Until: message.Until));
-        string? metadata = null;
+        var filter = new Dictionary<string, string>();
         if (!string.IsNullOrWhiteSpace(message.SystemId))
         {
             var systemId = message.SystemId.Trim();
@@ -92,8 +92,18 @@ public static class MemoryRules
             {
                 throw RequestRejectedException.InvalidArgument("system_id", "may be at most 128 characters long");
             }
-            metadata = JsonSerializer.Serialize(new Dictionary<string, string> { ["system_id"] = systemId });
+            filter["system_id"] = systemId;
         }
+        if (!string.IsNullOrWhiteSpace(message.Kind))
+        {
+            var kind = message.Kind.Trim().ToLowerInvariant();
+            if (!AkoshaItemKinds.All.Contains(kind))
+            {
+                throw RequestRejectedException.InvalidArgument("kind", $"'{Shorten(message.Kind)}' is not a kind of item; use one of {string.Join(", ", AkoshaItemKinds.All)}");
+            }
+            filter["kind"] = kind;
+        }
+        var metadata = filter.Count > 0 ? JsonSerializer.Serialize(filter) : null;
         var workerTypes = (message.WorkerTypes ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim()).Distinct().ToList();
         if (workerTypes.Any(t => t.Length > MemoryLimits.MaxCategoryLength) || workerTypes.Count > 20)
         {

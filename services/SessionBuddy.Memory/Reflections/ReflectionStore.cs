@@ -40,7 +40,7 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettin
             ) stats
             ORDER BY i.ord
             ON CONFLICT DO NOTHING
-            RETURNING id, project, category, session_id, term_counts, doc_length, created_at
+            RETURNING id, project, category, session_id, term_counts, doc_length, created_at, content, tags
         ), terms AS MATERIALIZED (
             SELECT i.id, i.project, i.category, i.doc_length, k.key AS term, k.value::int AS tf
             FROM inserted i, jsonb_each_text(i.term_counts) AS k
@@ -63,9 +63,11 @@ public sealed class ReflectionStore(NpgsqlDataSource dataSource, EmbeddingSettin
             WHERE slot = @slot AND s.n > 0
         ), added_events AS (
             -- ReflectionAdded for each new row, committed with it (the transactional outbox; camelCase like Outbox's JSON).
+            -- Reflections carry their text and tags (Akosha:ForwardReflections); other memories' events do not.
             INSERT INTO outbox_messages (id, message_type, payload)
             SELECT gen_random_uuid(), @event_type,
                    jsonb_build_object('reflectionId', i.id, 'project', i.project, 'category', i.category, 'sessionId', i.session_id, 'createdAt', i.created_at)
+                   || CASE WHEN i.category = 'reflection' THEN jsonb_build_object('content', i.content, 'tags', to_jsonb(i.tags)) ELSE '{}' END
             FROM inserted i
         )
         SELECT id, created_at FROM inserted

@@ -116,7 +116,9 @@ public sealed class LifecycleStore(
         Directory.CreateDirectory(completed.OutputDir);
         await File.WriteAllTextAsync(handoffPath, SessionMarkdown.Handoff(completed, summary, checkpoints, messages), ct);
 
-        await outbox.EnqueueAsync(connection, transaction, new SessionEnded(sessionId, final.QualityScore, handoffPath, completed.UpdatedAt), ct);
+        await outbox.EnqueueAsync(connection, transaction, new SessionEnded(
+            sessionId, final.QualityScore, handoffPath, completed.UpdatedAt, completed.Name, completed.Project, summary,
+            Math.Max(0, (completed.UpdatedAt - completed.CreatedAt).TotalSeconds)), ct);
         await sessions.EnqueueStatusChangesAsync(connection, transaction, [(sessionId, SessionStatuses.Running, SessionStatuses.Completed)], ct);
         await transaction.CommitAsync(ct);
         outbox.NotifyCommitted();
