@@ -125,6 +125,38 @@ public sealed class ConfinementTests
     }
 
     [Test]
+    public async Task AUidWhoseHolderDiedIsClearedBeforeItsNextTask()
+    {
+        const uint uid = 200_999;
+        var leaseFile = Path.Combine(new ConfinementOptions().TaskUidLockDirectory, uid.ToString());
+        var confinement = TaskConfinement.From(new ConfinementOptions { TaskUidFirst = (int)uid, TaskUidCount = 1 });
+        Assert.That(confinement.UidPerTask, Is.True, confinement.StartupNote);
+        var dead = Workspace("dead-replicas-task");
+        Directory.CreateDirectory(dead.WorkspaceDir);
+        File.WriteAllText(Path.Combine(dead.WorkspaceDir, "left.txt"), "left behind");
+        Chown(dead.WorkspaceDir, uid);
+        File.SetUnixFileMode(dead.WorkspaceDir, (UnixFileMode)0x1FF); // 0777, as a task might leave it
+        // A replica that dies holds the lease (the file names its task's directories) and leaves the task running.
+        System.Diagnostics.Process sleeper;
+        using (var lease = new FileStream(leaseFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            lease.SetLength(0);
+            lease.Write(System.Text.Encoding.UTF8.GetBytes(dead.WorkspaceDir));
+            sleeper = System.Diagnostics.Process.Start("setpriv", [$"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--", "setsid", "sleep", "600"]);
+            await Task.Delay(300);
+            Assert.That(TaskUidRange.ProcessesRunningAs(uid), Is.EqualTo(1));
+        }
+
+        var outcome = await RunAsync("exec 2>&1; id -u; ls " + dead.WorkspaceDir, Workspace("next"), confinement);
+
+        Assert.That(outcome.Output, Does.StartWith(uid + "\n").And.Contain("Permission denied"), outcome.Error);
+        Assert.That(sleeper.WaitForExit(5000), Is.True, "the dead replica's task was killed");
+        Assert.That(Owner(dead.WorkspaceDir), Is.Zero);
+        Assert.That(File.GetUnixFileMode(dead.WorkspaceDir), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        Assert.That(File.ReadAllText(leaseFile), Is.Empty, "released cleanly");
+    }
+
+    [Test]
     public async Task WithoutTheUidRangeTasksShareTheWorkerUser()
     {
         var confinement = Confinement(taskUids: 0);
@@ -215,6 +247,13 @@ public sealed class ConfinementTests
             }
             await Task.Delay(200);
         }
+    }
+
+    private static void Chown(string path, uint uid)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", ["-R", $"{uid}:{uid}", path])!;
+        chown.WaitForExit();
+        Assert.That(chown.ExitCode, Is.Zero);
     }
 
     private static uint Owner(string path)
