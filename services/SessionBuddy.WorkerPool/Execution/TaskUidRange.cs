@@ -153,10 +153,14 @@ public sealed class TaskUidRange
     /// processes it may signal (its own), the ones that left the task's process group (setsid) included, and the
     /// kernel does not let a fork escape it. Repeated until /proc shows none alive.
     /// </summary>
-    private async Task KillEverythingAsync(uint uid)
+    private async Task<bool> KillEverythingAsync(uint uid)
     {
-        for (var round = 0; round < 50 && AnyProcessRunningAs(uid); round++)
+        for (var round = 0; round < 50; round++)
         {
+            if (!AnyProcessRunningAs(uid))
+            {
+                return true;
+            }
             if (round > 0)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20));
@@ -174,48 +178,78 @@ public sealed class TaskUidRange
             using var killer = Process.Start(psi)!;
             await killer.WaitForExitAsync();
         }
+        return !AnyProcessRunningAs(uid);
     }
 
     /// <summary>Whether a live (not zombie) process has <paramref name="uid"/> as its real, effective, saved or file uid.</summary>
-    public static bool AnyProcessRunningAs(uint uid) => ProcessesRunningAs(uid) > 0;
+    public static bool AnyProcessRunningAs(uint uid) => ProcessesRunningAs(uid, stopAtFirst: true) > 0;
 
-    public static int ProcessesRunningAs(uint uid)
+    /// <summary>
+    /// Live processes of <paramref name="uid"/>, from /proc/*/status (State and Uid lines). Read with one small buffer
+    /// per scan and no strings per process: a scan runs at the end of every task.
+    /// </summary>
+    public static int ProcessesRunningAs(uint uid, bool stopAtFirst = false)
     {
-        var text = uid.ToString(CultureInfo.InvariantCulture);
+        Span<byte> buffer = stackalloc byte[1024];
+        Span<byte> pattern = stackalloc byte[16];
         var count = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!char.IsAsciiDigit(Path.GetFileName(dir)[0]))
+            if (!char.IsAsciiDigit(dir[6]))
             {
                 continue;
             }
+            int read;
             try
             {
-                var zombie = false;
-                var mine = false;
-                foreach (var line in File.ReadLines(Path.Combine(dir, "status")))
-                {
-                    if (line.StartsWith("State:", StringComparison.Ordinal))
-                    {
-                        zombie = line.Contains('Z') || line.Contains('X');
-                    }
-                    else if (line.StartsWith("Uid:", StringComparison.Ordinal))
-                    {
-                        mine = line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Skip(1).Contains(text);
-                        break;
-                    }
-                }
-                if (mine && !zombie)
-                {
-                    count++;
-                }
+                using var file = File.OpenHandle(dir + "/status");
+                read = RandomAccess.Read(file, buffer, 0);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Gone meanwhile.
+                continue; // gone meanwhile
+            }
+            if (IsLiveAndRunsAs(buffer[..read], uid, pattern))
+            {
+                count++;
+                if (stopAtFirst)
+                {
+                    return count;
+                }
             }
         }
         return count;
+    }
+
+    private static bool IsLiveAndRunsAs(ReadOnlySpan<byte> status, uint uid, Span<byte> number)
+    {
+        var state = status.IndexOf("\nState:\t"u8);
+        if (state < 0 || status.Length <= state + 8 || status[state + 8] is (byte)'Z' or (byte)'X')
+        {
+            return false;
+        }
+        var uids = status.IndexOf("\nUid:\t"u8);
+        if (uids < 0)
+        {
+            return false;
+        }
+        var line = status[(uids + 6)..];
+        var end = line.IndexOf((byte)'\n');
+        line = end < 0 ? line : line[..end];
+        if (!uid.TryFormat(number, out var written, provider: CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+        var text = number[..written];
+        // Four tab-separated ids: real, effective, saved, file system.
+        foreach (var range in line.Split((byte)'\t'))
+        {
+            if (line[range].SequenceEqual(text))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static IEnumerable<uint> NamedIds(string file)
@@ -256,8 +290,16 @@ public sealed class TaskUidRange
 
         public uint Gid => Uid;
 
-        /// <summary>Kills every process still running as the uid.</summary>
-        public Task KillEverythingAsync() => range.KillEverythingAsync(Uid);
+        private bool _cleared;
+
+        /// <summary>Kills every process still running as the uid (once it succeeded, nothing can run as it any more).</summary>
+        public async Task KillEverythingAsync()
+        {
+            if (!_cleared)
+            {
+                _cleared = await range.KillEverythingAsync(Uid);
+            }
+        }
 
         /// <summary>
         /// Releases the uid. The lease file is emptied only when nothing runs as the uid any more, so a uid that could
@@ -269,7 +311,7 @@ public sealed class TaskUidRange
             {
                 try
                 {
-                    if (!AnyProcessRunningAs(Uid))
+                    if (_cleared)
                     {
                         RandomAccess.SetLength(file, 0);
                     }
