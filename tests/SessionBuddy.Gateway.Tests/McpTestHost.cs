@@ -39,7 +39,7 @@ public sealed class McpTestHost : IAsyncDisposable
     }
 
     /// <summary>The gateway's security (authentication from "Auth", tool rules, profiles) around <see cref="NoteTools"/>.</summary>
-    public static async Task<McpTestHost> StartSecuredAsync(Dictionary<string, string?> settings)
+    public static async Task<McpTestHost> StartSecuredAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -49,6 +49,7 @@ public sealed class McpTestHost : IAsyncDisposable
         builder.Services.AddGatewayAuthentication(builder.Configuration, ["http://127.0.0.1:0"]);
         builder.Services.AddGatewayRateLimits(builder.Configuration);
         builder.Services.AddMcpEndpoint(builder.Configuration, typeof(NoteTools)).AddToolAuthorization(NoteTools.Rules, typeof(NoteTools));
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.RequireGatewayAuthentication(app.MapMcpEndpoint());

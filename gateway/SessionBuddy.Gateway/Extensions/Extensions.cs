@@ -48,7 +48,7 @@ internal static partial class Extensions
             .WithCompleteHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().CompleteAsync(request, ct))
             .AddToolAuthorization(GatewayToolRules.All, ToolTypes);
         builder.Services.AddSingleton<ISessionProjects, SessionProjects>();
-        builder.Services.AddSingleton<IAuditTrail, BusAuditTrail>();
+        builder.AddAuditTrail();
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)

@@ -15,8 +15,8 @@ public interface IAuditTrail
 
 /// <summary>
 /// Audits every call of a tool that needs more than the read scope, refused ones included: subject, tool,
-/// project or session, outcome and time; never arguments. The entry is recorded before the caller gets
-/// the result.
+/// project or session, outcome and time; never arguments. The entry is stored (confirmed by the broker) before
+/// the caller gets the result; when it cannot be, the caller gets an error saying so instead of the result.
 /// </summary>
 public static class ToolCallAudit
 {
@@ -36,26 +36,48 @@ public static class ToolCallAudit
         }
         // Read before the call: the tool renames the arguments to its parameter names (session_id -> sessionId).
         var sessionId = Guid.TryParse(Text(call, ToolAuthorization.SessionArgument), out var id) ? id : (Guid?)null;
-        var outcome = AuditOutcomes.Failed;
+        CallToolResult result;
         try
         {
-            var result = await next(request, cancellationToken);
-            outcome = request.Items.ContainsKey(DeniedItem) ? AuditOutcomes.Denied
-                : result.IsError == true ? AuditOutcomes.ToolError : AuditOutcomes.Ok;
-            return result;
+            result = await next(request, cancellationToken);
         }
-        catch (McpException)
+        catch (Exception exception)
         {
-            outcome = AuditOutcomes.ToolError;
+            var failed = exception is McpException ? AuditOutcomes.ToolError : AuditOutcomes.Failed;
+            if (await RecordAsync(trail, request, call, sessionId, failed) is { } unrecorded)
+            {
+                throw new McpException(unrecorded, exception);
+            }
             throw;
         }
-        finally
-        {
-            // The project is read afterwards: authorization fills in a limited token's own (the name is the same in both spellings).
-            await trail.RecordAsync(new ToolCallAudited(NewId.NextGuid(), DateTimeOffset.UtcNow, Subject(request), call.Name,
-                Text(call, ToolAuthorization.ProjectArgument), sessionId, outcome, Instance));
-        }
+        var outcome = request.Items.ContainsKey(DeniedItem) ? AuditOutcomes.Denied
+            : result.IsError == true ? AuditOutcomes.ToolError : AuditOutcomes.Ok;
+        // The caller sees the result only once the entry is stored (the broker confirmed it): never an answered,
+        // unaudited call.
+        return await RecordAsync(trail, request, call, sessionId, outcome) is { } problem
+            ? new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = problem }] }
+            : result;
     };
+
+    /// <summary>Records the entry; null once stored, otherwise what to tell the caller instead of the result.</summary>
+    private static async Task<string?> RecordAsync(
+        IAuditTrail trail, RequestContext<CallToolRequestParams> request, CallToolRequestParams call, Guid? sessionId, string outcome)
+    {
+        // The project is read afterwards: authorization fills in a limited token's own (the name is the same in both spellings).
+        var entry = new ToolCallAudited(NewId.NextGuid(), DateTimeOffset.UtcNow, Subject(request), call.Name,
+            Text(call, ToolAuthorization.ProjectArgument), sessionId, outcome, Instance);
+        try
+        {
+            await trail.RecordAsync(entry);
+            return null;
+        }
+        catch (AuditUnavailableException exception)
+        {
+            return $"Audit log unavailable: {call.Name} was carried out (outcome: {outcome}) but its audit entry could not be stored " +
+                $"({exception.Message}), so its result is withheld. Do not simply repeat a write; check the message broker " +
+                $"(audit id {entry.AuditId} is in the gateway's log).";
+        }
+    }
 
     private static string Subject(RequestContext<CallToolRequestParams> request)
     {
@@ -69,24 +91,59 @@ public static class ToolCallAudit
         call.Arguments?.TryGetValue(argument, out var value) == true && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
-internal sealed partial class BusAuditTrail(IBus bus, ILogger<BusAuditTrail> logger) : IAuditTrail
+/// <summary>An audit entry that could not be stored; the call's result must not reach the caller as if it were audited.</summary>
+public sealed class AuditUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The bus audit entries are published on: the gateway's own connection to RabbitMQ, with publisher confirms (the
+/// gateway's request bus has none, see AddServiceBus), so a publish completes only once the broker has the entry.
+/// </summary>
+public interface IAuditBus : IBus;
+
+internal sealed partial class BusAuditTrail(IAuditBus bus, ILogger<BusAuditTrail> logger) : IAuditTrail
 {
+    /// <summary>How long a call waits for the broker's confirm before its result is withheld.</summary>
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(10);
+
     public async Task RecordAsync(ToolCallAudited entry)
     {
-        LogAudited(entry.Subject, entry.Tool, entry.Project, entry.SessionId, entry.Outcome);
+        LogAudited(entry.AuditId, entry.Subject, entry.Tool, entry.Project, entry.SessionId, entry.Outcome);
+        using var timeout = new CancellationTokenSource(ConfirmTimeout);
         try
         {
-            await bus.Publish(entry, context => context.Durable = true);
+            // Persistent, on a bus with publisher confirms: the publish completes when RabbitMQ has stored the entry
+            // in the Analytics service's durable queue (or faults when it refuses it or the connection drops).
+            await bus.Publish(entry, context => context.Durable = true, timeout.Token);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             LogPublishFailed(exception, entry.AuditId);
+            throw new AuditUnavailableException(
+                exception is OperationCanceledException ? $"the broker did not confirm it within {ConfirmTimeout.TotalSeconds:0} s" : exception.Message,
+                exception);
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Audit: {Subject} called {Tool} (project {Project}, session {SessionId}): {Outcome}")]
-    private partial void LogAudited(string subject, string tool, string? project, Guid? sessionId, string outcome);
+    [LoggerMessage(LogLevel.Information, "Audit {AuditId}: {Subject} called {Tool} (project {Project}, session {SessionId}): {Outcome}")]
+    private partial void LogAudited(Guid auditId, string subject, string tool, string? project, Guid? sessionId, string outcome);
 
-    [LoggerMessage(LogLevel.Error, "Audit entry {AuditId} could not be published to the audit log; it is only in this log")]
+    [LoggerMessage(LogLevel.Error, "Audit entry {AuditId} was not confirmed by the broker; the call's result was withheld from the caller")]
     private partial void LogPublishFailed(Exception exception, Guid auditId);
+}
+
+public static class AuditTrailExtensions
+{
+    /// <summary>The audit trail on a bus of its own with publisher confirms (<see cref="IAuditBus"/>).</summary>
+    public static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ServiceDefaults.Messaging.ServiceBusExtensions.ConnectionName)
+            ?? throw new InvalidOperationException("Missing connection string 'messaging' for the audit trail");
+        builder.Services.AddMassTransit<IAuditBus>(bus =>
+        {
+            bus.DisableUsageTelemetry();
+            bus.UsingRabbitMq((_, rabbit) => rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = true));
+        });
+        builder.Services.AddSingleton<IAuditTrail, BusAuditTrail>();
+        return builder;
+    }
 }

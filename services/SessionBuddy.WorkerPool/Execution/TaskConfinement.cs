@@ -8,7 +8,26 @@ public sealed class ConfinementOptions
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The unprivileged user tasks run as when the service runs as root (created by eng/install-prereqs.sh).</summary>
+    /// <summary>
+    /// First uid of the range tasks run as when the service runs as root: each running task leases one uid (its gid is
+    /// the same number), so no two running tasks on this host share one. The ids need no passwd entry; ids that have
+    /// one (a real user or group) are skipped.
+    /// </summary>
+    public int TaskUidFirst { get; set; } = 200_000;
+
+    /// <summary>How many uids the range holds (0: every task runs as <see cref="User"/>, as before).</summary>
+    public int TaskUidCount { get; set; } = 1000;
+
+    /// <summary>
+    /// Where the uid leases are held, one lock file per uid (flock; released by the kernel if the process dies), shared
+    /// by every WorkerPool replica on this host. Created owner-only.
+    /// </summary>
+    public string TaskUidLockDirectory { get; set; } = "/run/sessionbuddy/task-uids";
+
+    /// <summary>
+    /// The unprivileged user tasks run as when the service runs as root and the uid range cannot be used (created by
+    /// eng/install-prereqs.sh).
+    /// </summary>
     public string User { get; set; } = "sessionbuddy-worker";
 
     /// <summary>CPU seconds each process of a task may use (RLIMIT_CPU).</summary>
@@ -20,38 +39,50 @@ public sealed class ConfinementOptions
     /// <summary>Open files of each process (RLIMIT_NOFILE).</summary>
     public int OpenFiles { get; set; } = 1024;
 
-    /// <summary>Processes of the worker user at once, all its tasks together (RLIMIT_NPROC; only with a user switch).</summary>
+    /// <summary>
+    /// Processes of the task's uid at once (RLIMIT_NPROC; only with a user switch): per task with the uid range, all
+    /// tasks together with the shared user.
+    /// </summary>
     public int Processes { get; set; } = 512;
 }
 
 /// <summary>
-/// Confines a task: resource limits set by <c>prlimit</c> and, when this service runs as root, a switch to the
-/// unprivileged worker user by <c>setpriv</c> (no supplementary groups, no new privileges). The task's session
-/// directory is handed to that user for the run and taken back afterwards, so idle sessions (created 0700 by
-/// the Sessions service) stay out of every task's reach. Ownership changes never follow symbolic links.
+/// Confines a task: resource limits set by <c>prlimit</c> and, when this service runs as root, a switch by
+/// <c>setpriv</c> (no supplementary groups, no new privileges) to a uid of its own, leased from the configured range
+/// for the run (<see cref="TaskUidRange"/>), or to the shared worker user when the range cannot be used. The task's
+/// session directory is handed to that uid for the run and taken back afterwards, so idle sessions (created 0700 by
+/// the Sessions service) and other running tasks stay out of its reach. Ownership changes never follow symbolic links.
 /// </summary>
 public sealed class TaskConfinement
 {
-    public static readonly TaskConfinement None = new([], null, null, "none");
+    public static readonly TaskConfinement None = new([], null, null, null, "none", "tasks run unconfined (WorkerPool:Confinement:Enabled=false)");
 
-    private readonly (uint Uid, uint Gid)? _worker;
+    private readonly IReadOnlyList<string> _limits;
+    private readonly (uint Uid, uint Gid)? _sharedUser;
+    private readonly TaskUidRange? _uids;
 
-    private TaskConfinement(IReadOnlyList<string> launcher, (uint Uid, uint Gid)? worker, string? problem, string description)
+    private TaskConfinement(IReadOnlyList<string> limits, (uint Uid, uint Gid)? sharedUser, TaskUidRange? uids, string? problem,
+        string description, string startupNote)
     {
-        Launcher = launcher;
-        _worker = worker;
+        _limits = limits;
+        _sharedUser = sharedUser;
+        _uids = uids;
         Problem = problem;
         Description = description;
+        StartupNote = startupNote;
     }
 
-    /// <summary>The argv that runs before the task's executable (which follows it).</summary>
-    public IReadOnlyList<string> Launcher { get; }
-
-    /// <summary>Why no task may run (root without the worker user); null when tasks may run.</summary>
+    /// <summary>Why no task may run (root without the uid range and the worker user); null when tasks may run.</summary>
     public string? Problem { get; }
 
     /// <summary>Who tasks run as and their limits, for task metadata.</summary>
     public string Description { get; }
+
+    /// <summary>The mode in force and why, for the service's start-up log.</summary>
+    public string StartupNote { get; }
+
+    /// <summary>Whether every running task has a uid of its own.</summary>
+    public bool UidPerTask => _uids is not null;
 
     public static TaskConfinement From(ConfinementOptions options)
     {
@@ -64,8 +95,8 @@ public sealed class TaskConfinement
         var isRoot = OperatingSystem.IsLinux() && GetEuid() == 0;
         if (prlimit is null || (isRoot && setpriv is null))
         {
-            return new TaskConfinement([], null,
-                "prlimit/setpriv (util-linux) are missing: run eng/install-prereqs.sh or set WorkerPool:Confinement:Enabled=false", "none");
+            const string missing = "prlimit/setpriv (util-linux) are missing: run eng/install-prereqs.sh or set WorkerPool:Confinement:Enabled=false";
+            return new TaskConfinement([], null, null, missing, "none", "no task can run: " + missing);
         }
         List<string> launcher =
         [
@@ -75,46 +106,106 @@ public sealed class TaskConfinement
             $"--nofile={options.OpenFiles}",
         ];
         var limits = $"cpu {options.CpuSeconds}s, memory {options.MemoryMegabytes} MB, open files {options.OpenFiles}";
+        const string perProcess = "limits per process (prlimit; no cgroups)";
         if (!isRoot)
         {
             // Not root: tasks run as this service's own user (RLIMIT_NPROC would count the service's threads too).
-            return new TaskConfinement([.. launcher, "--"], null, null, $"service user; {limits}");
+            return new TaskConfinement([.. launcher, "--"], null, null, null, $"service user; {limits}",
+                $"tasks run as this service's own user (it is not root, so it cannot switch users); {limits}; {perProcess}");
+        }
+        launcher.Add($"--nproc={options.Processes}");
+        launcher.AddRange(["--", setpriv!]);
+        var range = TaskUidRange.Open(options, setpriv!, Find("kill"), out var rangeProblem);
+        if (range is not null)
+        {
+            return new TaskConfinement(launcher, null, range, null, $"task uid {range.Describe()}; {limits}, processes {options.Processes}",
+                $"every running task runs as a uid of its own from {range.Describe()} (leases in {options.TaskUidLockDirectory}); " +
+                $"{limits}, processes per task {options.Processes}; {perProcess}");
         }
         if (LookUp(options.User) is not { } worker)
         {
-            return new TaskConfinement([], null,
-                $"the worker user '{options.User}' does not exist: run eng/install-prereqs.sh or set WorkerPool:Confinement:User; tasks never run as root", "none");
+            var problem = $"the worker user '{options.User}' does not exist: run eng/install-prereqs.sh or set WorkerPool:Confinement:User; tasks never run as root";
+            return new TaskConfinement([], null, null, problem, "none", $"no task can run: the uid range cannot be used ({rangeProblem}) and {problem}");
         }
-        launcher.Add($"--nproc={options.Processes}");
-        launcher.AddRange(["--", setpriv!, $"--reuid={worker.Uid}", $"--regid={worker.Gid}", "--clear-groups", "--no-new-privs", "--"]);
-        return new TaskConfinement(launcher, worker, null, $"user {options.User}; {limits}, processes {options.Processes}");
+        return new TaskConfinement(launcher, worker, null, null, $"user {options.User}; {limits}, processes {options.Processes}",
+            $"the task uid range cannot be used ({rangeProblem}): every task runs as the shared user {options.User}, so tasks running " +
+            $"at the same time can read each other's workspaces; {limits}, processes of all tasks together {options.Processes}; {perProcess}");
     }
 
-    /// <summary>Gives the task's directories to the worker user for the run.</summary>
-    public void HandOver(TaskWorkspace workspace)
+    /// <summary>
+    /// The identity a task runs as, with its session directories handed over to it. Disposing it ends the run: every
+    /// process left running as a leased uid is killed, the directories are taken back, and the uid is released.
+    /// </summary>
+    public async Task<TaskIdentity> EnterAsync(TaskWorkspace workspace, CancellationToken cancellationToken)
     {
-        if (_worker is { } worker)
+        if (_uids is not null)
+        {
+            var lease = await _uids.LeaseAsync(DirectoriesOf(workspace), cancellationToken);
+            try
+            {
+                ChangeOwner(workspace, lease.Uid, lease.Gid);
+            }
+            catch
+            {
+                await lease.DisposeAsync();
+                throw;
+            }
+            return new TaskIdentity([.. _limits, .. SwitchTo(lease.Uid, lease.Gid)], lease.Uid, async () =>
+            {
+                try
+                {
+                    await lease.KillEverythingAsync();
+                    TakeBack(workspace);
+                }
+                finally
+                {
+                    await lease.DisposeAsync();
+                }
+            }, lease.KillEverythingAsync);
+        }
+        if (_sharedUser is { } worker)
         {
             ChangeOwner(workspace, worker.Uid, worker.Gid);
+            return new TaskIdentity([.. _limits, .. SwitchTo(worker.Uid, worker.Gid)], worker.Uid, () =>
+            {
+                TakeBack(workspace);
+                return Task.CompletedTask;
+            });
+        }
+        return new TaskIdentity(_limits, null, () => Task.CompletedTask);
+    }
+
+    private static string[] SwitchTo(uint uid, uint gid) => [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--no-new-privs", "--"];
+
+    /// <summary>Takes the task's directories back (also what the task created), so no later task can reach them.</summary>
+    internal static void TakeBack(TaskWorkspace workspace) => ChangeOwner(workspace, GetEuid(), GetEgid());
+
+    internal static void TakeBack(IEnumerable<string> directories)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        foreach (var directory in directories)
+        {
+            ChangeOwnerTree(directory, GetEuid(), GetEgid());
+            if (Directory.Exists(directory))
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
     }
 
-    /// <summary>Takes the task's directories back (also what the task created), so no later task can reach them.</summary>
-    public void TakeBack(TaskWorkspace workspace)
-    {
-        if (_worker is not null)
-        {
-            ChangeOwner(workspace, GetEuid(), GetEgid());
-        }
-    }
+    private static string[] DirectoriesOf(TaskWorkspace workspace) =>
+        IsInside(workspace.OutputDir, workspace.WorkspaceDir) ? [workspace.WorkspaceDir] : [workspace.WorkspaceDir, workspace.OutputDir];
 
     private static void ChangeOwner(TaskWorkspace workspace, uint uid, uint gid)
     {
-        foreach (var directory in IsInside(workspace.OutputDir, workspace.WorkspaceDir) ? [workspace.WorkspaceDir] : new[] { workspace.WorkspaceDir, workspace.OutputDir })
+        foreach (var directory in DirectoriesOf(workspace))
         {
             ChangeOwnerTree(directory, uid, gid);
-            // Owner only, whoever owns it now: other tasks (the same user) never see into it once it is taken back.
-            if (!OperatingSystem.IsWindows())
+            // Owner only, whoever owns it now: no other task's uid sees into it.
+            if (!OperatingSystem.IsWindows() && Directory.Exists(directory))
             {
                 File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
@@ -170,11 +261,24 @@ public sealed class TaskConfinement
     }
 
     [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint GetEuid();
+    internal static extern uint GetEuid();
 
     [DllImport("libc", EntryPoint = "getegid")]
-    private static extern uint GetEgid();
+    internal static extern uint GetEgid();
 
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     private static extern int LChown(string path, uint owner, uint group);
+}
+
+/// <summary>Who one task runs as: the argv before its executable, its uid (null: this service's own), and the end of its run.</summary>
+public sealed class TaskIdentity(IReadOnlyList<string> launcher, uint? uid, Func<Task> end, Func<Task>? killEverything = null) : IAsyncDisposable
+{
+    public IReadOnlyList<string> Launcher { get; } = launcher;
+
+    public uint? Uid { get; } = uid;
+
+    /// <summary>Kills every process running as the task's own uid (nothing when the uid is shared or the service's).</summary>
+    public Task KillEverythingAsync() => killEverything?.Invoke() ?? Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => new(end());
 }

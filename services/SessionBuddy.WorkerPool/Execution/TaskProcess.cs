@@ -59,16 +59,11 @@ public static class TaskProcess
 
         Directory.CreateDirectory(workspace.WorkspaceDir);
         Directory.CreateDirectory(workspace.OutputDir);
-        confinement.HandOver(workspace);
-        try
-        {
-            return await RunProcessAsync(type, promptOrCommand, workspace, timeout, maxOutputChars, confinement, executable, path, clock,
-                progress, cancellationToken);
-        }
-        finally
-        {
-            confinement.TakeBack(workspace);
-        }
+        // The task's own uid (or the shared worker user) for the run; its end kills whatever still runs as that uid,
+        // takes the directories back and releases the uid.
+        await using var identity = await confinement.EnterAsync(workspace, cancellationToken);
+        return await RunProcessAsync(type, promptOrCommand, workspace, timeout, maxOutputChars, confinement, identity, executable, path, clock,
+            progress, cancellationToken);
     }
 
     private static async Task<ExecutionOutcome> RunProcessAsync(
@@ -78,6 +73,7 @@ public static class TaskProcess
         TimeSpan timeout,
         int maxOutputChars,
         TaskConfinement confinement,
+        TaskIdentity identity,
         string executable,
         string path,
         Stopwatch clock,
@@ -85,7 +81,7 @@ public static class TaskProcess
         CancellationToken cancellationToken)
     {
         // setsid, then the confinement's launcher (limits, user switch), each exec'ing the next: the task keeps the first pid.
-        string[] launch = [.. Setsid is null ? [] : new[] { Setsid }, .. confinement.Launcher, executable];
+        string[] launch = [.. Setsid is null ? [] : new[] { Setsid }, .. identity.Launcher, executable];
         var psi = new ProcessStartInfo(launch[0])
         {
             WorkingDirectory = workspace.WorkspaceDir,
@@ -113,6 +109,11 @@ public static class TaskProcess
         foreach (var (name, value) in type.Environment)
         {
             psi.Environment[name] = value;
+        }
+        if (identity.Uid is not null && !type.Environment.ContainsKey("HOME"))
+        {
+            // Another user's home (the service's) is closed to the task's uid: its home is its workspace.
+            psi.Environment["HOME"] = workspace.WorkspaceDir;
         }
         psi.Environment["PATH"] = path;
         psi.Environment["SESSION_BUDDY_SESSION_ID"] = workspace.SessionId?.ToString() ?? "";
@@ -182,6 +183,8 @@ public static class TaskProcess
             // What the task left running in its group (background children) ends with it.
             _ = Kill(-process.Id, 9);
         }
+        // Whatever left the group (setsid) but runs as the task's own uid ends with it too.
+        await identity.KillEverythingAsync();
         if (!output.Ended.IsCompleted)
         {
             // The pipes close when the last process holding them exits; a stray daemon must not hold the task.
@@ -197,6 +200,10 @@ public static class TaskProcess
         var metadata = streamJson?.Metadata() ?? [];
         metadata["log_file"] = Path.Combine(workspace.OutputDir, LogFileName);
         metadata["confinement"] = confinement.Description;
+        if (identity.Uid is { } uid)
+        {
+            metadata["uid"] = uid;
+        }
         metadata["output_truncated"] = capture.Truncated;
         metadata["process_ms"] = Math.Round(processSeconds * 1000, 3);
         metadata["start_overhead_ms"] = Math.Round(startOverhead.TotalMilliseconds, 3);

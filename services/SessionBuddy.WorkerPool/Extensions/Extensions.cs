@@ -23,6 +23,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<WorkerTypes>();
         builder.Services.AddSingleton(provider => TaskConfinement.From(provider.GetRequiredService<IOptions<WorkerPoolOptions>>().Value.Confinement));
+        builder.Services.AddHostedService<ConfinementStartupLog>();
         builder.Services.AddSingleton<PoolRules>();
         builder.Services.AddSingleton<PoolStore>();
         builder.Services.AddSingleton<PoolShutdowns>();
