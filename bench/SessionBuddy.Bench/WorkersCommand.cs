@@ -35,9 +35,11 @@ public sealed class WorkersCommand : IBenchCommand
         }
         else
         {
-            // Inherited by the WorkerPool process the fixture starts.
+            // Inherited by the WorkerPool and gateway processes the fixture starts. The bench's one MCP caller runs up to
+            // 100 worker calls at once, above the gateway's default per-caller worker limit (16).
             Environment.SetEnvironmentVariable("WorkerPool__MaxConcurrentTasks", "100");
             Environment.SetEnvironmentVariable("WorkerPool__MaxWorkers", "200");
+            Environment.SetEnvironmentVariable("RateLimits__WorkerCallsPerCaller", "200");
             Console.WriteLine("starting PostgreSQL, RabbitMQ, the services and the gateway ...");
             app = await DistributedAppFixture.CreateAsync();
             endpoint = app.McpUri;
