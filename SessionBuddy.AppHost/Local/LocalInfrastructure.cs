@@ -233,10 +233,56 @@ public static class LocalInfrastructure
     private static string NodeName(string root) =>
         $"sessionbuddy-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..10]}@localhost";
 
+    private static readonly HashSet<int> ChosenPorts = [];
+
+    /// <summary>
+    /// A free port for a server that DCP starts many seconds later. It is taken below the kernel's ephemeral range
+    /// (net.ipv4.ip_local_port_range), where no outgoing connection and no bind to port 0 (DCP's proxies, other
+    /// programs) can take it meanwhile: a port the kernel handed out and took back was seen reused within 25 s on a
+    /// busy machine, and PostgreSQL then stopped with "could not bind ... Address already in use".
+    /// </summary>
     private static int FreePort()
     {
+        var ephemeralLow = EphemeralRangeLow();
+        for (var attempt = 0; ephemeralLow > 12_000 && attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, ephemeralLow);
+            if (!ChosenPorts.Contains(port) && IsFree(port))
+            {
+                ChosenPorts.Add(port);
+                return port;
+            }
+        }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static int EphemeralRangeLow()
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0],
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768; // Linux's default
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            // Any address: taken if anything listens on it, on loopback or elsewhere.
+            using var listener = new TcpListener(IPAddress.Any, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

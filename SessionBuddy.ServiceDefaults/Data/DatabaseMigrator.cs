@@ -89,7 +89,9 @@ public sealed partial class DatabaseMigrator(
             {
                 return await dataSource.OpenConnectionAsync(cancellationToken);
             }
-            catch (NpgsqlException ex) when (attempt < 30 && ex.IsTransient)
+            // A TimeoutException is Npgsql's first connection timing out while it loads the server's types: seen on a
+            // loaded machine with many replicas starting at once against a PostgreSQL just out of crash recovery.
+            catch (Exception ex) when (attempt < 30 && ex is TimeoutException or NpgsqlException { IsTransient: true })
             {
                 LogWaiting(migrations.DatabaseName, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);

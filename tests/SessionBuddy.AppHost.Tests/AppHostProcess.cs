@@ -126,6 +126,9 @@ internal sealed partial class AppHostProcess : IDisposable
     /// <summary>Every live process (the AppHost and anything it started) carrying this run's marker.</summary>
     public IReadOnlyList<string> Survivors() => ProcessProbe.WithEnvironmentEntry($"{MarkerVariable}={Marker}");
 
+    /// <summary>Every live process of this run, with its environment.</summary>
+    public IReadOnlyList<ProcessInfo> Processes() => ProcessProbe.Find($"{MarkerVariable}={Marker}");
+
     /// <summary>Test cleanup whatever happened: kill the AppHost and everything carrying the marker.</summary>
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -106,13 +107,99 @@ public class AppHostRunTests
         }
     }
 
+    [Test]
+    [CancelAfter(900_000)]
+    public async Task Two_replicas_of_every_project_run_under_DCP_give_the_same_answers_through_its_proxy_and_SIGTERM_leaves_nothing()
+    {
+        var gatewayPort = AppHostProcess.FreePort();
+        using var apphost = AppHostProcess.Start(
+            [$"--SessionBuddy:DataDirectory={_dataDirectory}", $"--SessionBuddy:GatewayPort={gatewayPort}", "--replicas", "2"],
+            onLine: TestContext.Progress.WriteLine);
+        var started = Stopwatch.StartNew();
+
+        var mcpUrl = await apphost.WaitForMcpUrlAsync(TimeSpan.FromSeconds(480));
+        TestContext.Progress.WriteLine($"--replicas 2: MCP endpoint after {started.Elapsed.TotalSeconds:0} s, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        Assert.That(mcpUrl.Port, Is.EqualTo(gatewayPort), "DCP's proxy holds the MCP port in front of the gateway replicas");
+
+        // Each replica is a process of its own on a port of its own, behind the resource's proxied port.
+        var replicas = await WaitForHealthyReplicasAsync(apphost, TimeSpan.FromSeconds(240));
+        TestContext.Progress.WriteLine($"every replica healthy after {started.Elapsed.TotalSeconds:0} s, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(replicas.Keys, Is.EquivalentTo(Projects));
+            foreach (var (project, urls) in replicas)
+            {
+                Assert.That(urls, Has.Count.EqualTo(2), $"{project}: two replicas, each answering /health on its own port");
+            }
+        });
+
+        string sessionId;
+        await using (var client = await ConnectAsync(mcpUrl))
+        {
+            var tools = await client.ListToolsAsync();
+            Assert.That(tools.Select(t => t.Name), Does.Contain("create_session").And.Contain("get_session"));
+            var created = await client.CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "replicated", ["project"] = "apphost-replicas" });
+            Assert.That(created.IsError, Is.Not.True, Text(created));
+            sessionId = created.StructuredContent!.Value.GetProperty("id").GetString()!;
+        }
+
+        // Read back through the proxy and from each gateway replica directly: the same answer whichever replica
+        // (and whichever Sessions replica behind the bus) serves it.
+        foreach (var endpoint in replicas["gateway"].Select(url => new Uri(url, "/mcp")).Prepend(mcpUrl))
+        {
+            await using var client = await ConnectAsync(endpoint);
+            var read = await client.CallToolAsync("get_session", new Dictionary<string, object?> { ["session_id"] = sessionId });
+            Assert.That(read.IsError, Is.Not.True, $"{endpoint}: {Text(read)}");
+            Assert.That(read.StructuredContent!.Value.GetProperty("name").GetString(), Is.EqualTo("replicated"), endpoint.ToString());
+        }
+
+        await StopAsync(apphost);
+    }
+
+    /// <summary>
+    /// The healthy replicas of each project, by the URL each listens on (a replica's <c>ASPNETCORE_URLS</c>; DCP's
+    /// <c>dotnet run</c> and the process it starts share it): waits until two of each answer /health, or the timeout.
+    /// </summary>
+    private static async Task<Dictionary<string, List<Uri>>> WaitForHealthyReplicasAsync(AppHostProcess apphost, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var healthy = new Dictionary<string, List<Uri>>();
+            var listening = apphost.Processes()
+                .Where(p => p.Environment.TryGetValue("OTEL_SERVICE_NAME", out var name) && Projects.Contains(name) && p.Environment.ContainsKey("ASPNETCORE_URLS"))
+                .Select(p => (Project: p.Environment["OTEL_SERVICE_NAME"], Url: new Uri(p.Environment["ASPNETCORE_URLS"].Split(';')[0])))
+                .Distinct();
+            foreach (var (project, url) in listening)
+            {
+                try
+                {
+                    if ((await http.GetAsync(new Uri(url, "/health"))).IsSuccessStatusCode)
+                    {
+                        (healthy.TryGetValue(project, out var urls) ? urls : healthy[project] = []).Add(url);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet.
+                }
+            }
+            if ((healthy.Count == Projects.Length && healthy.Values.All(u => u.Count >= 2)) || DateTime.UtcNow > deadline)
+            {
+                return healthy;
+            }
+            await Task.Delay(1000);
+        }
+    }
+
     private static async Task StopAsync(AppHostProcess apphost)
     {
         Assert.That(SendSignal(apphost.Process.Id, 15), Is.Zero, "SIGTERM sent");
         var exitCode = await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.That(exitCode, Is.Zero);
         // DCP stops the resources after the AppHost has gone.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (apphost.Survivors().Count > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
@@ -120,8 +207,12 @@ public class AppHostRunTests
         Assert.That(apphost.Survivors(), Is.Empty, "processes left after SIGTERM");
     }
 
+    // A 2026-07-28 client needs no session, so any replica behind DCP's proxy may answer each of its requests. Its
+    // server/discover probe gives up after 5 s by default and falls back to the initialize handshake, whose session
+    // lives in one gateway replica; a cold replica on a loaded machine can take longer than that to answer.
     private static async Task<McpClient> ConnectAsync(Uri mcpUrl) =>
-        await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcpUrl, TransportMode = HttpTransportMode.StreamableHttp }));
+        await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = mcpUrl, TransportMode = HttpTransportMode.StreamableHttp }),
+            new McpClientOptions { DiscoverProbeTimeout = TimeSpan.FromSeconds(60) });
 
     private static string Text(CallToolResult result) => string.Join("\n", result.Content.OfType<TextContentBlock>().Select(t => t.Text));
 

@@ -50,8 +50,8 @@ public partial class ManifestTests
     {
         var (manifest, directory) = await PublishAsync("--replicas", "3");
         AssertWellFormed(manifest, directory);
-        var resources = manifest["resources"]!.AsObject();
-        var committed = Parse(CommittedManifest)["resources"]!.AsObject();
+        var resources = WithAbsoluteProjectPaths(manifest, directory)["resources"]!.AsObject();
+        var committed = WithAbsoluteProjectPaths(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!)["resources"]!.AsObject();
         static string[] Args(JsonNode resources) => [.. resources["postgres"]!["args"]!.AsArray().Select(a => (string)a!)];
         Assert.Multiple(() =>
         {
@@ -60,6 +60,14 @@ public partial class ManifestTests
             Assert.That(Args(committed), Does.Contain("max_connections=" + (Services.Length * 40 + 50)), "the committed manifest is for one replica");
             Assert.That(JsonNode.DeepEquals(resources["gateway"]!["bindings"], committed["gateway"]!["bindings"]), Is.True,
                 "the deployment's balancer fronts the gateway replicas on the same binding");
+            // Aspire 13.6's manifest writer (project.v0) has no field for WithReplicas, and neither azd nor aspirate
+            // would read one: the replica count is the deployment's (docs/deploy.md, "Scaling out"). Should the
+            // writer gain one, this fails and the docs change with it.
+            foreach (var project in Services.Select(s => s.Service).Append("gateway"))
+            {
+                Assert.That(JsonNode.DeepEquals(resources[project], committed[project]), Is.True,
+                    $"{project}: no replica count is written, so the project resource is the one-replica one");
+            }
         });
     }
 

@@ -10,9 +10,13 @@ internal static class ProcessProbe
         WithEnvironmentEntry($"SESSIONBUDDY_APPHOST_OWNER={Path.GetFullPath(dataDirectory)}");
 
     /// <summary>"pid command line" of every live process whose environment contains <paramref name="entry"/>.</summary>
-    public static IReadOnlyList<string> WithEnvironmentEntry(string entry)
+    public static IReadOnlyList<string> WithEnvironmentEntry(string entry) =>
+        [.. Find(entry).Select(p => $"{p.Pid} {p.CommandLine}")];
+
+    /// <summary>Every live process whose environment contains <paramref name="entry"/>, with its whole environment.</summary>
+    public static IReadOnlyList<ProcessInfo> Find(string entry)
     {
-        var found = new List<string>();
+        var found = new List<ProcessInfo>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
@@ -29,7 +33,12 @@ internal static class ProcessProbe
                 var environ = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(dir, "environ"))).Split('\0');
                 if (environ.Contains(entry))
                 {
-                    found.Add($"{pid} {File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()}");
+                    var variables = new Dictionary<string, string>();
+                    foreach (var variable in environ.Where(e => e.Contains('=')))
+                    {
+                        variables.TryAdd(variable[..variable.IndexOf('=')], variable[(variable.IndexOf('=') + 1)..]);
+                    }
+                    found.Add(new ProcessInfo(pid, File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim(), variables));
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -40,3 +49,5 @@ internal static class ProcessProbe
         return found;
     }
 }
+
+internal sealed record ProcessInfo(int Pid, string CommandLine, IReadOnlyDictionary<string, string> Environment);
