@@ -200,6 +200,21 @@ public sealed class SecurityTests
     }
 
     [Test]
+    public async Task AnAuditedCallWhoseProjectHoldsANulCharacterIsStoredWithTheCallsAroundIt()
+    {
+        // PostgreSQL's text refuses NUL; an entry carrying one must neither be lost nor take the other entries of its batch with it.
+        await using var nulCaller = await ConnectAsync(await IssueAsync("--scopes", "read,write", "--subject", "nul-" + _tag));
+        await nulCaller.CallAsync("create_session", new { name = "before", project = "plain-" + _tag });
+        await nulCaller.CallAsync("create_session", new { name = "nul", project = "nul\u0000" + _tag });
+        await nulCaller.CallAsync("create_session", new { name = "after", project = "plain-" + _tag });
+
+        await using var admin = await ConnectAsync(_admin);
+        var entries = await WaitForAuditAsync(admin, "nul-" + _tag, 3);
+        Assert.That(entries.Select(e => e.GetProperty("project").GetString()),
+            Is.EquivalentTo(new[] { "plain-" + _tag, "nul\uFFFD" + _tag, "plain-" + _tag }));
+    }
+
+    [Test]
     public async Task NoSecretAppearsInAnyLog()
     {
         // Make sure there is something to log: calls with every token, refused ones, and a secret-looking argument.

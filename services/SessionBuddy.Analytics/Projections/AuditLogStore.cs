@@ -32,9 +32,9 @@ public sealed class AuditLogStore(EventBatches batches, NpgsqlDataSource dataSou
             var insert = EventBatches.Command(batch, AppendSql);
             insert.Parameters.AddWithValue("ids", rows.Select(e => e.AuditId).ToArray());
             insert.Parameters.AddWithValue("ats", rows.Select(e => e.At).ToArray());
-            insert.Parameters.AddWithValue("subjects", rows.Select(e => e.Subject).ToArray());
-            insert.Parameters.AddWithValue("tools", rows.Select(e => e.Tool).ToArray());
-            insert.Parameters.AddWithValue("projects", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, rows.Select(e => e.Project).ToArray());
+            insert.Parameters.AddWithValue("subjects", rows.Select(e => Storable(e.Subject)).ToArray());
+            insert.Parameters.AddWithValue("tools", rows.Select(e => Storable(e.Tool)).ToArray());
+            insert.Parameters.AddWithValue("projects", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, rows.Select(e => Storable(e.Project)).ToArray());
             insert.Parameters.AddWithValue("sessions", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid, rows.Select(e => e.SessionId).ToArray());
             insert.Parameters.AddWithValue("outcomes", rows.Select(e => e.Outcome).ToArray());
             insert.Parameters.AddWithValue("instances", rows.Select(e => e.Instance).ToArray());
@@ -59,6 +59,13 @@ public sealed class AuditLogStore(EventBatches batches, NpgsqlDataSource dataSou
         }
         return new AuditLog(entries);
     }
+
+    /// <summary>
+    /// The text as PostgreSQL can store it: a NUL character (which a caller may put in a project argument) is refused
+    /// by text columns and would fail the whole batch, so it is kept as U+FFFD. Everything else is recorded as given.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    internal static string? Storable(string? value) => value?.Replace('\0', '\uFFFD');
 
     private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
