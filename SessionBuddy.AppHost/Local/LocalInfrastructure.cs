@@ -172,6 +172,9 @@ public static class LocalInfrastructure
             .WithEnvironment("RABBITMQ_FEATURE_FLAGS_FILE", Path.Combine(mnesia, "feature_flags"))
             .WithEnvironment("ERL_EPMD_PORT", epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+            // Every erl the broker's scripts run (the node, rabbitmqctl stop at shutdown) uses the epmd resource and never
+            // starts an `epmd -daemon` of its own: one started while DCP stops the resource would outlive the AppHost.
+            .WithEnvironment("ERL_FLAGS", "-start_epmd false")
             .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
             .WaitFor(epmd)
             .WithHealthCheck(healthCheck)

@@ -70,7 +70,7 @@ public class AppHostRunTests
                 sessionId = created.StructuredContent!.Value.GetProperty("id").GetString()!;
             }
 
-            var trace = await WaitForToolTraceAsync(apphost.DashboardUri, "create_session", TimeSpan.FromSeconds(60));
+            var trace = await WaitForToolTraceAsync(apphost.DashboardUri, "create_session", "sessions", TimeSpan.FromSeconds(60));
             var services = trace.Select(s => s.Service).ToHashSet();
             Assert.Multiple(() =>
             {
@@ -219,7 +219,11 @@ public class AppHostRunTests
     private sealed record Span(string TraceId, string Service, string Scope, string Name, IReadOnlyDictionary<string, string?> Tags);
 
     /// <summary>Reads the dashboard's telemetry API until the trace of the named tool call has spans from more than the gateway.</summary>
-    private static async Task<IReadOnlyList<Span>> WaitForToolTraceAsync(Uri dashboard, string tool, TimeSpan timeout)
+    /// <summary>
+    /// The trace of the gateway's <paramref name="tool"/> span once it holds <paramref name="service"/>'s SQL. Other
+    /// services' spans may join it first (Analytics stores the call's audit entry in the same trace).
+    /// </summary>
+    private static async Task<IReadOnlyList<Span>> WaitForToolTraceAsync(Uri dashboard, string tool, string service, TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = dashboard };
         var deadline = DateTime.UtcNow + timeout;
@@ -232,7 +236,7 @@ public class AppHostRunTests
             if (toolSpan is not null)
             {
                 trace = Spans(await http.GetFromJsonAsync<JsonObject>($"/api/telemetry/traces/{toolSpan.TraceId}"));
-                if (trace.Any(s => s.Service != "gateway" && s.Scope == "Npgsql"))
+                if (trace.Any(s => s.Service == service && s.Scope == "Npgsql"))
                 {
                     return trace;
                 }
