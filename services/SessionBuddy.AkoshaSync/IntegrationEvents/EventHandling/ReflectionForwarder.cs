@@ -4,7 +4,6 @@ using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
-using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
@@ -17,32 +16,18 @@ namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 public sealed class ReflectionForwarder(NpgsqlDataSource dataSource, PushSignal signal, IOptions<AkoshaOptions> options)
     : IConsumer<Batch<ReflectionAdded>>
 {
-    public async Task Consume(ConsumeContext<Batch<ReflectionAdded>> context)
-    {
-        if (!options.Value.ForwardReflections || !options.Value.Configured)
-        {
-            return;
-        }
-        var ct = context.CancellationToken;
-        var byId = new Dictionary<Guid, ReflectionAdded>();
-        foreach (var message in context.Message)
-        {
-            byId.TryAdd(message.MessageId ?? throw new InvalidOperationException("ReflectionAdded without a message id"), message.Message);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var accepted = await Inbox.TryAcceptManyAsync(connection, transaction, [.. byId.Keys], nameof(ReflectionForwarder), ct);
-        var reflections = accepted.Select(id => byId[id])
-            .Where(r => r.Category == MemoryCategories.Reflection && !string.IsNullOrWhiteSpace(r.Content))
-            .Select(r => new AkoshaReflection(r.ReflectionId, r.Content!, r.Tags ?? [], r.Project, r.SessionId, r.CreatedAt))
-            .ToList();
-        await PushQueueStore.EnqueueReflectionsAsync(connection, transaction, reflections, ct);
-        await transaction.CommitAsync(ct);
-        if (reflections.Count > 0)
-        {
-            signal.Notify();
-        }
-    }
+    public Task Consume(ConsumeContext<Batch<ReflectionAdded>> context) =>
+        !options.Value.ForwardReflections || !options.Value.Configured
+            ? Task.CompletedTask
+            : ForwardedEvents.QueueAsync(context, dataSource, signal, nameof(ReflectionForwarder), async (connection, transaction, events, ct) =>
+            {
+                var reflections = events
+                    .Where(r => r.Category == MemoryCategories.Reflection && !string.IsNullOrWhiteSpace(r.Content))
+                    .Select(r => new AkoshaReflection(r.ReflectionId, r.Content!, r.Tags ?? [], r.Project, r.SessionId, r.CreatedAt))
+                    .ToList();
+                await PushQueueStore.EnqueueReflectionsAsync(connection, transaction, reflections, ct);
+                return reflections.Count;
+            });
 }
 
 public sealed class ReflectionForwarderDefinition : EventBatchDefinition<ReflectionForwarder>;

@@ -4,7 +4,6 @@ using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
@@ -18,32 +17,18 @@ namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 public sealed class SessionSummaryForwarder(NpgsqlDataSource dataSource, PushSignal signal, IOptions<AkoshaOptions> options)
     : IConsumer<Batch<SessionEnded>>
 {
-    public async Task Consume(ConsumeContext<Batch<SessionEnded>> context)
-    {
-        if (!options.Value.ForwardSessionSummaries || !options.Value.Configured)
-        {
-            return;
-        }
-        var ct = context.CancellationToken;
-        var byId = new Dictionary<Guid, SessionEnded>();
-        foreach (var message in context.Message)
-        {
-            byId.TryAdd(message.MessageId ?? throw new InvalidOperationException("SessionEnded without a message id"), message.Message);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var accepted = await Inbox.TryAcceptManyAsync(connection, transaction, [.. byId.Keys], nameof(SessionSummaryForwarder), ct);
-        var sessions = accepted.Select(id => byId[id])
-            .Where(s => !string.IsNullOrWhiteSpace(s.Summary))
-            .Select(s => new AkoshaSessionSummary(s.SessionId, s.Name, s.Project, s.Summary!, s.QualityScore, s.DurationSeconds, s.EndedAt))
-            .ToList();
-        await PushQueueStore.EnqueueSessionSummariesAsync(connection, transaction, sessions, ct);
-        await transaction.CommitAsync(ct);
-        if (sessions.Count > 0)
-        {
-            signal.Notify();
-        }
-    }
+    public Task Consume(ConsumeContext<Batch<SessionEnded>> context) =>
+        !options.Value.ForwardSessionSummaries || !options.Value.Configured
+            ? Task.CompletedTask
+            : ForwardedEvents.QueueAsync(context, dataSource, signal, nameof(SessionSummaryForwarder), async (connection, transaction, events, ct) =>
+            {
+                var sessions = events
+                    .Where(s => !string.IsNullOrWhiteSpace(s.Summary))
+                    .Select(s => new AkoshaSessionSummary(s.SessionId, s.Name, s.Project, s.Summary!, s.QualityScore, s.DurationSeconds, s.EndedAt))
+                    .ToList();
+                await PushQueueStore.EnqueueSessionSummariesAsync(connection, transaction, sessions, ct);
+                return sessions.Count;
+            });
 }
 
 public sealed class SessionSummaryForwarderDefinition : EventBatchDefinition<SessionSummaryForwarder>;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
@@ -15,25 +14,14 @@ namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 public sealed class WorkerTaskForwarder(NpgsqlDataSource dataSource, PushSignal signal, IOptions<AkoshaOptions> options)
     : IConsumer<Batch<WorkerTaskCompleted>>
 {
-    public async Task Consume(ConsumeContext<Batch<WorkerTaskCompleted>> context)
-    {
-        if (!options.Value.ForwardWorkerTasks || !options.Value.Configured)
-        {
-            return;
-        }
-        var ct = context.CancellationToken;
-        var byId = new Dictionary<Guid, WorkerTaskCompleted>();
-        foreach (var message in context.Message)
-        {
-            byId.TryAdd(message.MessageId ?? throw new InvalidOperationException("WorkerTaskCompleted without a message id"), message.Message);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var accepted = await Inbox.TryAcceptManyAsync(connection, transaction, [.. byId.Keys], nameof(WorkerTaskForwarder), ct);
-        await PushQueueStore.EnqueueResultsAsync(connection, transaction, [.. accepted.Select(id => byId[id])], ct);
-        await transaction.CommitAsync(ct);
-        signal.Notify();
-    }
+    public Task Consume(ConsumeContext<Batch<WorkerTaskCompleted>> context) =>
+        !options.Value.ForwardWorkerTasks || !options.Value.Configured
+            ? Task.CompletedTask
+            : ForwardedEvents.QueueAsync(context, dataSource, signal, nameof(WorkerTaskForwarder), async (connection, transaction, events, ct) =>
+            {
+                await PushQueueStore.EnqueueResultsAsync(connection, transaction, events, ct);
+                return events.Count;
+            });
 }
 
 public sealed class WorkerTaskForwarderDefinition : EventBatchDefinition<WorkerTaskForwarder>;
