@@ -40,17 +40,13 @@ public sealed class HubClient
     {
         _httpClients = httpClients;
         _options = options.Value;
-        var transient = new PredicateBuilder()
-            .Handle<HttpRequestException>().Handle<HubUnavailableException>().Handle<TimeoutRejectedException>();
-        _circuit = new ConsecutiveFailureCircuitBreaker(
-            _options.CircuitFailureThreshold, _options.CircuitBreakDuration,
-            ex => ex is HttpRequestException or HubUnavailableException or TimeoutRejectedException, time);
+        _circuit = new ConsecutiveFailureCircuitBreaker(_options.CircuitFailureThreshold, _options.CircuitBreakDuration, IsTransient, time);
         var builder = new ResiliencePipelineBuilder();
         if (_options.RequestRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = transient,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
                 MaxRetryAttempts = _options.RequestRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -63,6 +59,10 @@ public sealed class HubClient
             .AddTimeout(_options.RequestTimeout)
             .Build();
     }
+
+    /// <summary>What the retries and the circuit count as a failed request: the hub unreachable, failing or too slow.</summary>
+    private static bool IsTransient(Exception exception) =>
+        exception is HttpRequestException or HubUnavailableException or TimeoutRejectedException;
 
     public string CircuitState => _circuit.State switch
     {
