@@ -220,7 +220,7 @@ public class AppHostRunTests
 
     /// <summary>Reads the dashboard's telemetry API until the trace of the named tool call has spans from more than the gateway.</summary>
     /// <summary>
-    /// The trace of the gateway's <paramref name="tool"/> span once it holds <paramref name="service"/>'s SQL. Other
+    /// The trace of the gateway's <paramref name="tool"/> span once it holds <paramref name="service"/>'s consumer and SQL spans. Other
     /// services' spans may join it first (Analytics stores the call's audit entry in the same trace).
     /// </summary>
     private static async Task<IReadOnlyList<Span>> WaitForToolTraceAsync(Uri dashboard, string tool, string service, TimeSpan timeout)
@@ -236,7 +236,8 @@ public class AppHostRunTests
             if (toolSpan is not null)
             {
                 trace = Spans(await http.GetFromJsonAsync<JsonObject>($"/api/telemetry/traces/{toolSpan.TraceId}"));
-                if (trace.Any(s => s.Service == service && s.Scope == "Npgsql"))
+                // A span is exported when it ends: the consumer's own span ends after its SQL, maybe in a later batch.
+                if (trace.Any(s => s.Service == service && s.Scope == "Npgsql") && trace.Any(s => s.Service == service && s.Scope == "MassTransit"))
                 {
                     return trace;
                 }
