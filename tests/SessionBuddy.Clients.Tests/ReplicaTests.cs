@@ -70,25 +70,56 @@ public sealed class ReplicaTests
         var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(3));
         var beforeKill = acknowledged.Count;
-        await Task.WhenAll(_app.KillAsync("sessions-2"), _app.KillAsync("gateway-2"));
-        Volatile.Write(ref killed, true);
-        await Task.Delay(TimeSpan.FromSeconds(4));
-        await stop.CancelAsync();
-        await Task.WhenAll(writers);
+        try
+        {
+            await Task.WhenAll(_app.KillAsync("sessions-2"), _app.KillAsync("gateway-2"));
+            Volatile.Write(ref killed, true);
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+            await AssertNothingLostOrDuplicatedAsync(sessionId, acknowledged, beforeKill, afterKill, failures.Count);
+        }
+        finally
+        {
+            // The other tests of this fixture need both replicas, whatever this one found.
+            await stop.CancelAsync();
+            await Task.WhenAll(_app.StartAsync("sessions-2"), _app.StartAsync("gateway-2"));
+        }
+    }
 
+    private async Task AssertNothingLostOrDuplicatedAsync(Guid sessionId, ConcurrentDictionary<string, string> acknowledged, int beforeKill, int afterKill, int failures)
+    {
         var stored = await MessagesAsync(sessionId);
         var events = await ScalarAsync("sessionsdb",
             "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%.MessageAdded' AND (payload->>'sessionId')::uuid = @session", "session", sessionId);
         // Analytics counts the MessageAdded events it applied: once each, whichever replica received them.
+        // On a loaded host the events may still be on their way: wait up to a minute before calling one lost.
         long projected = -1;
-        for (var wait = 0; wait < 100 && projected != stored.Count; wait++)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (projected != stored.Count && waited.Elapsed < TimeSpan.FromSeconds(60))
         {
             projected = await ScalarAsync("analyticsdb", "SELECT coalesce(max(message_count), 0) FROM session_activity WHERE session_id = @session", "session", sessionId);
-            await Task.Delay(200);
+            if (projected != stored.Count)
+            {
+                await Task.Delay(250);
+            }
         }
+        var undispatched = await ScalarAsync("sessionsdb",
+            "SELECT count(*) FROM outbox_messages WHERE dispatched_at IS NULL AND (payload->>'sessionId')::uuid = @session", "session", sessionId);
         TestContext.Out.WriteLine(
             $"acknowledged {acknowledged.Count} ({beforeKill} before the kill, {afterKill} after), stored {stored.Count}, " +
-            $"events {events}, counted by analytics {projected}, failed calls {failures.Count}");
+            $"events {events} ({undispatched} not yet dispatched), counted by analytics {projected} after {waited.Elapsed.TotalSeconds:F1} s, failed calls {failures}");
+        if (projected != stored.Count)
+        {
+            foreach (var replica in new[] { "analytics", "analytics-2", "sessions" })
+            {
+                TestContext.Out.WriteLine($"--- warnings and errors in {replica}.log");
+                foreach (var line in File.ReadLines(_app.GetLogPath(replica)).Where(l => l.StartsWith("warn:") || l.StartsWith("fail:") || l.StartsWith("crit:")).TakeLast(20))
+                {
+                    TestContext.Out.WriteLine(line);
+                }
+            }
+        }
 
         Assert.Multiple(() =>
         {
@@ -101,8 +132,6 @@ public sealed class ReplicaTests
             Assert.That(events, Is.EqualTo(stored.Count), "one MessageAdded event per stored message");
             Assert.That(projected, Is.EqualTo(stored.Count), "analytics applied each event once");
         });
-
-        await Task.WhenAll(_app.StartAsync("sessions-2"), _app.StartAsync("gateway-2"));
     }
 
     [Test]
