@@ -5,6 +5,7 @@ using ModelContextProtocol.Client;
 using Npgsql;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
 using SessionBuddy.ServiceDefaults.Data;
@@ -198,7 +199,9 @@ public sealed class GatewayCommand : IBenchCommand
     {
         await using var dataSource = NpgsqlDataSource.Create(app.GetConnectionString("sessionsdb"));
         var options = Options.Create(new SessionsOptions { WorkspaceRoot = Path.Combine(app.DataDirectory, "bench-workspaces") });
-        var store = new SessionStore(dataSource, new Outbox(new OutboxSignal()), new SessionWorkspaces(options));
+        var outbox = new Outbox(new OutboxSignal());
+        var store = new SessionStore(dataSource, outbox, new SessionWorkspaces(options));
+        var messages = new MessageStore(dataSource, outbox, store);
 
         var results = new List<LatencyStats>();
         foreach (var concurrency in concurrencies)
@@ -206,7 +209,7 @@ public sealed class GatewayCommand : IBenchCommand
             results.Add(await LatencyRun.MeasureAsync("sql floor: session read", concurrency, duration,
                 (_, _) => store.GetAsync(sessionIds[0], CancellationToken.None), warmup: warmup));
             results.Add(await LatencyRun.MeasureAsync("sql floor: message write (+outbox row)", concurrency, duration,
-                (caller, n) => store.AddMessageAsync(Guid.NewGuid(), sessionIds[caller], "user", $"floor {caller}/{n}", CancellationToken.None), warmup: warmup));
+                (caller, n) => messages.AddAsync(Guid.NewGuid(), sessionIds[caller], "user", $"floor {caller}/{n}", CancellationToken.None), warmup: warmup));
         }
         return results;
     }

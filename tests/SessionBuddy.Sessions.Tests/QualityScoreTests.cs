@@ -1,4 +1,4 @@
-using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Checkpoints;
 
 namespace SessionBuddy.Sessions.Tests;
 

@@ -2,7 +2,9 @@ using System.Text.Json;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Checkpoints;
 using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
 using SessionBuddy.Testing;
@@ -32,7 +34,9 @@ public sealed class SessionStoreTests
 
     private SessionStore Store => _db.Get<SessionStore>();
 
-    private LifecycleStore Lifecycle => _db.Get<LifecycleStore>();
+    private SessionLifecycle Lifecycle => _db.Get<SessionLifecycle>();
+
+    private MessageStore Messages => _db.Get<MessageStore>();
 
     private WorkspaceFiles Files => _db.Get<WorkspaceFiles>();
 
@@ -77,6 +81,43 @@ public sealed class SessionStoreTests
     }
 
     [Test]
+    public async Task Create_session_is_one_database_round_trip_and_its_event_commits_with_it()
+    {
+        var operation = Guid.NewGuid();
+        var (created, firstTime) = await CountingCommandsAsync(() => Store.CreateAsync(operation, "one trip", "rt", null, "{}", None));
+        var (again, redelivered) = await CountingCommandsAsync(() => Store.CreateAsync(operation, "one trip", "rt", null, "{}", None));
+
+        Assert.That(firstTime, Is.EqualTo(1), "the row and its SessionCreated event in one statement");
+        Assert.That(redelivered, Is.EqualTo(2), "a redelivery tries the insert, then reads what the first delivery stored");
+        Assert.That(again.Id, Is.EqualTo(created.Id));
+        Assert.That(await _db.CountAsync(
+            "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%.SessionCreated' AND payload->>'sessionId' = @id::text", created.Id), Is.EqualTo(1));
+    }
+
+    /// <summary>Runs the call and counts the SQL commands it sent (Npgsql's activity per command), which are its round trips.</summary>
+    private static async Task<(T Result, int Commands)> CountingCommandsAsync<T>(Func<Task<T>> call)
+    {
+        var commands = 0;
+        var caller = new AsyncLocal<bool> { Value = true };
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStarted = _ =>
+            {
+                if (caller.Value)
+                {
+                    Interlocked.Increment(ref commands);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var result = await call();
+        return (result, commands);
+    }
+
+    [Test]
     public async Task Status_changes_follow_the_flow_and_are_logged_and_mirrored()
     {
         var s = await Store.CreateAsync(Guid.NewGuid(), "flow", null, null, "{}", None);
@@ -100,12 +141,12 @@ public sealed class SessionStoreTests
     public async Task A_message_operation_racing_itself_is_stored_once_with_one_event_and_one_sequence_number()
     {
         var session = await Store.CreateAsync(Guid.NewGuid(), "race", "race-" + Guid.NewGuid().ToString("N")[..8], null, "{}", None);
-        var first = await Store.AddMessageAsync(Guid.NewGuid(), session.Id, "user", "before", None);
+        var first = await Messages.AddAsync(Guid.NewGuid(), session.Id, "user", "before", None);
         var operation = Guid.NewGuid();
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
-            Task.Run(() => Store.AddMessageAsync(operation, session.Id, "assistant", "raced", None))));
-        var replay = await Store.AddMessageAsync(operation, session.Id, "assistant", "raced", None);
+            Task.Run(() => Messages.AddAsync(operation, session.Id, "assistant", "raced", None))));
+        var replay = await Messages.AddAsync(operation, session.Id, "assistant", "raced", None);
 
         Assert.That(answers.Select(a => a.Id).Append(replay.Id).Distinct().Count(), Is.EqualTo(1), "every caller is given the one stored message");
         Assert.That(answers[0].Sequence, Is.EqualTo(first.Sequence + 1), "the raced operation took exactly one sequence number");
@@ -127,7 +168,7 @@ public sealed class SessionStoreTests
     public async Task A_message_for_an_unknown_session_stores_no_message_and_no_event()
     {
         var unknown = Guid.NewGuid();
-        var refused = Assert.ThrowsAsync<RequestRejectedException>(() => Store.AddMessageAsync(Guid.NewGuid(), unknown, "user", "lost?", None))!;
+        var refused = Assert.ThrowsAsync<RequestRejectedException>(() => Messages.AddAsync(Guid.NewGuid(), unknown, "user", "lost?", None))!;
         Assert.That(refused.Rejection.Argument, Is.EqualTo("session_id"));
         await using var count = _db.DataSource.CreateCommand(
             "SELECT (SELECT count(*) FROM messages WHERE session_id = @id) + (SELECT count(*) FROM outbox_messages WHERE payload->>'sessionId' = @text)");
@@ -144,7 +185,7 @@ public sealed class SessionStoreTests
         var started = await Lifecycle.StartAsync(Guid.NewGuid(), dir, "lifecycle", None);
         Assert.That((started.Status, started.Name, started.WorkingDirectory), Is.EqualTo(("running", Path.GetFileName(dir), dir)));
 
-        await Store.AddMessageAsync(Guid.NewGuid(), started.Id, "user", "Fix the parser\nTODO: add a regression test", None);
+        await Messages.AddAsync(Guid.NewGuid(), started.Id, "user", "Fix the parser\nTODO: add a regression test", None);
         var first = await Lifecycle.CheckpointAsync(Guid.NewGuid(), started.Id, "parser fixed", None);
         Assert.That((first.Sequence, first.QualityScore), Is.EqualTo((1L, 12 + 3)));
         Directory.CreateDirectory(Path.Combine(dir, "tests"));
@@ -208,21 +249,21 @@ public sealed class SessionStoreTests
         var dir = Directory.CreateTempSubdirectory("export-").FullName;
         var s = await Lifecycle.StartAsync(Guid.NewGuid(), dir, null, None);
         await Store.UpdateAsync(s.Id, null, null, """{"k":[1,"two",{"x":null}]}""", None);
-        await Store.AddMessageAsync(Guid.NewGuid(), s.Id, "user", "unicode ✓ \"quotes\" <b>", None);
-        await Store.AddMessageAsync(Guid.NewGuid(), s.Id, "assistant", "line1\nline2", None);
+        await Messages.AddAsync(Guid.NewGuid(), s.Id, "user", "unicode ✓ \"quotes\" <b>", None);
+        await Messages.AddAsync(Guid.NewGuid(), s.Id, "assistant", "line1\nline2", None);
         await Lifecycle.CheckpointAsync(Guid.NewGuid(), s.Id, "cp", None);
 
         var export = await Lifecycle.ExportAsync(s.Id, "json", None);
-        var document = JsonSerializer.Deserialize<SessionExportDocument>(export.Content, LifecycleStore.Json)!;
+        var document = JsonSerializer.Deserialize<SessionExportDocument>(export.Content, CheckpointStore.Json)!;
         var session = await Store.GetAsync(s.Id, None);
-        var messages = await Store.GetMessagesAsync(s.Id, 100, null, None);
+        var messages = await Messages.GetPageAsync(s.Id, 100, null, None);
         var checkpoints = await Lifecycle.ListCheckpointsAsync(s.Id, None);
 
         Assert.That(document.Session with { Metadata = default }, Is.EqualTo(session with { Metadata = default }));
         Assert.That(JsonSerializer.Serialize(document.Session.Metadata), Is.EqualTo(JsonSerializer.Serialize(session.Metadata)));
         Assert.That(document.Messages, Is.EqualTo(messages.Messages));
-        Assert.That(JsonSerializer.Serialize(document.Checkpoints, LifecycleStore.Json), Is.EqualTo(JsonSerializer.Serialize(checkpoints.Checkpoints, LifecycleStore.Json)));
-        Assert.That(JsonSerializer.Serialize(document, LifecycleStore.Json), Is.EqualTo(export.Content), "re-serialising gives the same text");
+        Assert.That(JsonSerializer.Serialize(document.Checkpoints, CheckpointStore.Json), Is.EqualTo(JsonSerializer.Serialize(checkpoints.Checkpoints, CheckpointStore.Json)));
+        Assert.That(JsonSerializer.Serialize(document, CheckpointStore.Json), Is.EqualTo(export.Content), "re-serialising gives the same text");
 
         var markdown = await Lifecycle.ExportAsync(s.Id, "markdown", None);
         Assert.That(markdown.Content, Does.Contain("unicode ✓ \"quotes\" <b>").And.Contain("line1\nline2").And.Contain("cp"));

@@ -3,9 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Extensions;
 using SessionBuddy.Sessions.Sessions;
-using SessionBuddy.Sessions.Workspaces;
 using SessionBuddy.Testing;
 
 namespace SessionBuddy.Sessions.Tests;
@@ -46,15 +45,9 @@ public sealed class SessionsDatabase : IAsyncDisposable
         var services = new ServiceCollection()
             .AddSingleton(new NpgsqlDataSourceBuilder(connectionString).Build())
             .AddSingleton(Options.Create(options))
-            .AddSingleton(new SessionRules(options))
             .AddSingleton<OutboxSignal>()
             .AddSingleton<Outbox>()
-            .AddSingleton<SessionWorkspaces>()
-            .AddSingleton<SessionStore>()
-            .AddSingleton<WorkingDirectoryProbe>()
-            .AddSingleton<WorkspaceBackendRegistry>()
-            .AddSingleton<WorkspaceFiles>()
-            .AddSingleton<LifecycleStore>()
+            .AddSessionsDomain()
             .BuildServiceProvider();
         var migrator = new DatabaseMigrator(
             services.GetRequiredService<NpgsqlDataSource>(),

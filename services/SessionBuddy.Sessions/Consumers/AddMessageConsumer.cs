@@ -1,16 +1,17 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class AddMessageConsumer(SessionStore store, SessionRules rules) : IConsumer<AddMessage>
+public sealed class AddMessageConsumer(MessageStore messages, SessionRules rules) : IConsumer<AddMessage>
 {
     public Task Consume(ConsumeContext<AddMessage> context) => context.RespondWithAsync(() =>
     {
         var request = context.Message;
-        return store.AddMessageAsync(
+        return messages.AddAsync(
             request.OperationId,
             request.SessionId,
             SessionRules.Role(request.Role),

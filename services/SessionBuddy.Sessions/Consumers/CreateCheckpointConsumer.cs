@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class CreateCheckpointConsumer(LifecycleStore lifecycle) : IConsumer<CreateCheckpoint>
+public sealed class CreateCheckpointConsumer(SessionLifecycle lifecycle) : IConsumer<CreateCheckpoint>
 {
     public Task Consume(ConsumeContext<CreateCheckpoint> context) => context.RespondWithAsync(() =>
     {

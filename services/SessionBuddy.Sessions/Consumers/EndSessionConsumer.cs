@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class EndSessionConsumer(LifecycleStore lifecycle) : IConsumer<EndSession>
+public sealed class EndSessionConsumer(SessionLifecycle lifecycle) : IConsumer<EndSession>
 {
     public Task Consume(ConsumeContext<EndSession> context) => context.RespondWithAsync(() =>
     {

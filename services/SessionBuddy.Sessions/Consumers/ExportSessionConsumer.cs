@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class ExportSessionConsumer(LifecycleStore lifecycle) : IConsumer<ExportSession>
+public sealed class ExportSessionConsumer(SessionLifecycle lifecycle) : IConsumer<ExportSession>
 {
     public Task Consume(ConsumeContext<ExportSession> context) => context.RespondWithAsync(() =>
     {

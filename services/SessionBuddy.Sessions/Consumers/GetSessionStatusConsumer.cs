@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class GetSessionStatusConsumer(LifecycleStore lifecycle) : IConsumer<GetSessionStatus>
+public sealed class GetSessionStatusConsumer(SessionLifecycle lifecycle) : IConsumer<GetSessionStatus>
 {
     public Task Consume(ConsumeContext<GetSessionStatus> context) => context.RespondWithAsync(() =>
     {

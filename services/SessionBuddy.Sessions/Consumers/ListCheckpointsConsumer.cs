@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class ListCheckpointsConsumer(LifecycleStore lifecycle) : IConsumer<ListCheckpoints>
+public sealed class ListCheckpointsConsumer(SessionLifecycle lifecycle) : IConsumer<ListCheckpoints>
 {
     public Task Consume(ConsumeContext<ListCheckpoints> context) => context.RespondWithAsync(() =>
     {

@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class ResumeSessionConsumer(LifecycleStore lifecycle) : IConsumer<ResumeSession>
+public sealed class ResumeSessionConsumer(SessionLifecycle lifecycle) : IConsumer<ResumeSession>
 {
     public Task Consume(ConsumeContext<ResumeSession> context) => context.RespondWithAsync(() =>
     {

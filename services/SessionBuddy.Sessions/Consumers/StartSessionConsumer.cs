@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;
 
-public sealed class StartSessionConsumer(LifecycleStore lifecycle) : IConsumer<StartSession>
+public sealed class StartSessionConsumer(SessionLifecycle lifecycle) : IConsumer<StartSession>
 {
     public Task Consume(ConsumeContext<StartSession> context) => context.RespondWithAsync(() =>
     {

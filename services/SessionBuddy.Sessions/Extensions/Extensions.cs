@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Checkpoints;
 using SessionBuddy.Sessions.Lifecycle;
+using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
 
@@ -19,15 +21,21 @@ internal static class Extensions
             .Validate(o => o.MaxFileBytes > 0, "Sessions:MaxFileBytes must be positive")
             .Validate(o => !string.IsNullOrWhiteSpace(o.ContainerCli), "Sessions:ContainerCli must name the docker or podman CLI")
             .ValidateOnStart();
-        builder.Services.AddSingleton(sp => new SessionRules(sp.GetRequiredService<IOptions<SessionsOptions>>().Value));
-        builder.Services.AddSingleton<SessionWorkspaces>();
-        builder.Services.AddSingleton<SessionStore>();
-        builder.Services.AddSingleton<WorkingDirectoryProbe>();
-        builder.Services.AddSingleton<WorkspaceBackendRegistry>();
-        builder.Services.AddSingleton<WorkspaceFiles>();
-        builder.Services.AddSingleton<LifecycleStore>();
+        builder.Services.AddSessionsDomain();
 
         builder.AddServiceDatabase("sessionsdb", typeof(Extensions).Assembly);
         builder.AddServiceBus(ServiceNames.Sessions, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
+
+    /// <summary>The stores and the lifecycle over them (the tests wire the same set against their own database).</summary>
+    public static IServiceCollection AddSessionsDomain(this IServiceCollection services) => services
+        .AddSingleton(sp => new SessionRules(sp.GetRequiredService<IOptions<SessionsOptions>>().Value))
+        .AddSingleton<SessionWorkspaces>()
+        .AddSingleton<SessionStore>()
+        .AddSingleton<MessageStore>()
+        .AddSingleton<CheckpointStore>()
+        .AddSingleton<WorkingDirectoryProbe>()
+        .AddSingleton<WorkspaceBackendRegistry>()
+        .AddSingleton<WorkspaceFiles>()
+        .AddSingleton<SessionLifecycle>();
 }

@@ -15,20 +15,25 @@ public sealed record NewSession(Guid OperationId, string Name, string? Project, 
 public sealed record SessionChange(Guid SessionId, string? Name, string? Status, string? MetadataJson);
 
 /// <summary>
-/// Sessions and their messages in sessionsdb. Every write and the integration event describing
-/// it commit in one transaction (the outbox), and writes keyed by the caller's operation id are
-/// applied once however often they are delivered.
+/// The <c>sessions</c> table, and nothing else reads or writes it: the session rows, their status flow and its
+/// SessionStatusChanged events, and the index of where each session's files live (workspace directory, backend).
+/// Every write and the integration event describing it commit in one transaction (the outbox), and writes keyed by
+/// the caller's operation id are applied once however often they are delivered. Other stores join a transaction
+/// through the methods that take a connection and transaction. A session's <c>message_count</c> is kept by the
+/// database as messages are inserted (migration 0003).
 /// </summary>
 public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, SessionWorkspaces workspaces)
 {
-    // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is.
+    // Metadata merges key by key (jsonb ||); absent arguments leave their column as it is. Running again (resume)
+    // clears the end time; running starts the clock once.
     private const string UpdateSql =
         """
         UPDATE sessions SET
             name = COALESCE(@name, name),
             status = COALESCE(@status, status),
             metadata = CASE WHEN @metadata::jsonb IS NULL THEN metadata ELSE metadata || @metadata::jsonb END,
-            ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now()) ELSE ended_at END,
+            ended_at = CASE WHEN @status IN ('completed', 'failed') THEN COALESCE(ended_at, now())
+                            WHEN @status = 'running' THEN NULL ELSE ended_at END,
             started_at = CASE WHEN @status = 'running' THEN COALESCE(started_at, now()) ELSE started_at END,
             updated_at = now()
         WHERE id = @id
@@ -37,60 +42,65 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
     // What a SessionStatusChanged carries besides the change itself.
     private const string StatusContextSql = "SELECT id, project, created_at, started_at FROM sessions WHERE id = ANY(@ids)";
 
-    internal const string SessionColumns =
+    private const string SessionColumns =
         "id, name, project, status, working_directory, workspace_dir, metadata::text, message_count, created_at, updated_at";
+
+    /// <summary>
+    /// One statement, so one round trip and one implicit transaction: the row and its SessionCreated event. A session
+    /// whose operation was applied before is returned as stored (a second round trip, on redeliveries only).
+    /// </summary>
+    private const string CreateSql =
+        $"""
+        WITH created AS (
+            INSERT INTO sessions (id, operation_id, name, project, status, working_directory, workspace_dir, metadata, created_at, updated_at)
+            VALUES (@id, @operation_id, @name, @project, @status, @working_directory, @workspace_dir, @metadata, @created_at, @created_at)
+            ON CONFLICT (operation_id) DO NOTHING
+            RETURNING {SessionColumns}
+        ), event AS (
+            INSERT INTO outbox_messages (id, message_type, payload)
+            SELECT @outbox_id, @outbox_type, @outbox_payload FROM created
+        )
+        SELECT * FROM created
+        """;
 
     public async Task<SessionDetails> CreateAsync(
         Guid operationId, string name, string? project, string? workingDirectory, string metadataJson, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        if (await FindByOperationAsync(connection, operationId, ct) is { } existing)
-        {
-            return existing;
-        }
-
         var id = Guid.CreateVersion7();
+        var createdAt = DatabaseTime.Now();
         var workspaceDir = workspaces.Create(id);
+        SessionDetails? created;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            await using var insert = new NpgsqlCommand(
-                $"""
-                INSERT INTO sessions (id, operation_id, name, project, status, working_directory, workspace_dir, metadata, created_at, updated_at)
-                VALUES (@id, @operation_id, @name, @project, @status, @working_directory, @workspace_dir, @metadata, now(), now())
-                ON CONFLICT (operation_id) DO NOTHING
-                RETURNING {SessionColumns}
-                """, connection, transaction);
+            await using var insert = new NpgsqlCommand(CreateSql, connection);
             insert.Parameters.AddWithValue("id", id);
             insert.Parameters.AddWithValue("operation_id", operationId);
             insert.Parameters.AddWithValue("name", name);
-            insert.Parameters.AddWithValue("project", (object?)project ?? DBNull.Value);
+            insert.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
             insert.Parameters.AddWithValue("status", SessionStatuses.Created);
-            insert.Parameters.AddWithValue("working_directory", (object?)workingDirectory ?? DBNull.Value);
+            insert.Parameters.AddWithValue("working_directory", NpgsqlDbType.Text, (object?)workingDirectory ?? DBNull.Value);
             insert.Parameters.AddWithValue("workspace_dir", workspaceDir);
             insert.Parameters.AddWithValue("metadata", NpgsqlDbType.Jsonb, metadataJson);
-
-            var created = await ReadSingleAsync(insert, ct);
-            if (created is null)
-            {
-                // A concurrent delivery of the same operation won the race.
-                await transaction.RollbackAsync(ct);
-                workspaces.Delete(id);
-                return (await FindByOperationAsync(connection, operationId, ct))!;
-            }
-
-            await outbox.EnqueueAsync(connection, transaction, new SessionCreated(created.Id, created.Name, created.Project, created.CreatedAt), ct);
-            await transaction.CommitAsync(ct);
-            outbox.NotifyCommitted();
-            workspaces.WriteMetadata(created, WorkspaceBackendKinds.Local);
-            workspaces.Log(created.WorkspaceDir, $"session created: {created.Name} (status {created.Status})");
-            return created;
+            insert.Parameters.AddWithValue("created_at", createdAt);
+            Outbox.AddRowParameters(insert.Parameters, new SessionCreated(id, name, project, createdAt));
+            created = await ReadSingleAsync(insert, ct);
         }
         catch
         {
             workspaces.Delete(id);
             throw;
         }
+        if (created is null)
+        {
+            // Applied by an earlier delivery of the same operation.
+            workspaces.Delete(id);
+            return (await FindByOperationAsync(connection, operationId, ct))!;
+        }
+        outbox.NotifyCommitted();
+        workspaces.WriteMetadata(created, WorkspaceBackendKinds.Local);
+        workspaces.Log(created.WorkspaceDir, $"session created: {created.Name} (status {created.Status})");
+        return created;
     }
 
     /// <summary>
@@ -168,7 +178,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var current = await LockStatusAsync(connection, transaction, sessionId, ct);
+        var current = (await LockAsync(connection, transaction, sessionId, ct)).Status;
         if (status is not null)
         {
             SessionRules.Transition(current, status);
@@ -277,7 +287,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
     /// strictly increase in transition order (a microsecond apart, PostgreSQL's resolution), so a consumer can
     /// tell which of several changes of one session in one transaction came last.
     /// </summary>
-    internal async Task EnqueueStatusChangesAsync(
+    private async Task EnqueueStatusChangesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(Guid SessionId, string From, string To)> transitions, CancellationToken ct)
     {
         if (transitions.Count == 0)
@@ -306,16 +316,89 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         await outbox.EnqueueManyAsync(connection, transaction, events, ct);
     }
 
-    /// <summary>The session's status, its row locked until the transaction ends; not found is a refusal.</summary>
-    internal static async Task<string> LockStatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, CancellationToken ct)
+    /// <summary>The session, its row locked until the caller's transaction ends; not found is a refusal.</summary>
+    public async Task<SessionDetails> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, CancellationToken ct)
     {
-        await using var select = new NpgsqlCommand("SELECT status FROM sessions WHERE id = @id FOR UPDATE", connection, transaction);
+        await using var select = new NpgsqlCommand($"SELECT {SessionColumns} FROM sessions WHERE id = @id FOR UPDATE", connection, transaction);
         select.Parameters.AddWithValue("id", sessionId);
-        return await select.ExecuteScalarAsync(ct) as string ?? throw SessionNotFound(sessionId);
+        return await ReadSingleAsync(select, ct) ?? throw SessionNotFound(sessionId);
+    }
+
+    /// <summary>
+    /// Moves a session locked by <see cref="LockAsync"/> from <paramref name="from"/> to <paramref name="to"/> in the
+    /// caller's transaction, with its SessionStatusChanged event when the status changes (the caller checked the move).
+    /// </summary>
+    public async Task<SessionDetails> ChangeStatusAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, string from, string to, CancellationToken ct)
+    {
+        await using var update = new NpgsqlCommand($"{UpdateSql} RETURNING {SessionColumns}", connection, transaction);
+        update.Parameters.AddWithValue("id", sessionId);
+        update.Parameters.AddWithValue("name", NpgsqlDbType.Text, DBNull.Value);
+        update.Parameters.AddWithValue("status", NpgsqlDbType.Text, to);
+        update.Parameters.AddWithValue("metadata", NpgsqlDbType.Text, DBNull.Value);
+        var changed = await ReadSingleAsync(update, ct) ?? throw SessionNotFound(sessionId);
+        if (from != to)
+        {
+            await EnqueueStatusChangesAsync(connection, transaction, [(sessionId, from, to)], ct);
+        }
+        return changed;
+    }
+
+    /// <summary>The session as of the caller's transaction (e.g. one snapshot with its messages and checkpoints).</summary>
+    public async Task<SessionDetails> GetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand($"SELECT {SessionColumns} FROM sessions WHERE id = @id", connection, transaction);
+        select.Parameters.AddWithValue("id", sessionId);
+        return await ReadSingleAsync(select, ct) ?? throw SessionNotFound(sessionId);
+    }
+
+    /// <summary>Refuses an unknown session (not found, naming session_id).</summary>
+    public async Task RequireAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid sessionId, CancellationToken ct)
+    {
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM sessions WHERE id = @id", connection, transaction);
+        exists.Parameters.AddWithValue("id", sessionId);
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            throw SessionNotFound(sessionId);
+        }
+    }
+
+    /// <summary>Where the session's files live: its workspace directory and the name of its backend.</summary>
+    public async Task<(string WorkspaceDir, string Backend)> WorkspaceOfAsync(NpgsqlConnection connection, Guid sessionId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT workspace_dir, backend FROM sessions WHERE id = @id", connection);
+        command.Parameters.AddWithValue("id", sessionId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1)) : throw SessionNotFound(sessionId);
+    }
+
+    /// <summary>Moves the session's files to another backend (the caller's transaction registers the backend).</summary>
+    public async Task AssignBackendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, string backend, CancellationToken ct)
+    {
+        await using var assign = new NpgsqlCommand("UPDATE sessions SET backend = @backend, updated_at = now() WHERE id = @id", connection, transaction);
+        assign.Parameters.AddWithValue("backend", backend);
+        assign.Parameters.AddWithValue("id", sessionId);
+        if (await assign.ExecuteNonQueryAsync(ct) == 0)
+        {
+            throw SessionNotFound(sessionId);
+        }
+    }
+
+    /// <summary>How many sessions each backend holds (backends holding none are absent).</summary>
+    public async Task<Dictionary<string, long>> CountByBackendAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT backend, count(*) FROM sessions GROUP BY backend");
+        var counts = new Dictionary<string, long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return counts;
     }
 
     /// <summary>Rewrites the session's session.json from the row (with its backend).</summary>
-    internal async Task MirrorAsync(SessionDetails session, CancellationToken ct)
+    public async Task MirrorAsync(SessionDetails session, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await MirrorManyAsync(connection, [session], ct);
@@ -449,105 +532,6 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return messageCount;
     }
 
-    /// <summary>
-    /// One statement, so one round trip and one implicit transaction: a message already stored under this
-    /// operation id is returned as it is; otherwise the session row is locked for the next sequence number
-    /// (messages of one session are strictly ordered), the message inserted and its MessageAdded event
-    /// written to the outbox. An unknown session inserts nothing.
-    /// </summary>
-    private const string AddMessageSql =
-        """
-        WITH existing AS (
-            SELECT id, session_id, sequence, role, content, created_at FROM messages WHERE operation_id = @operation_id
-        ), next AS (
-            UPDATE sessions SET message_count = message_count + 1, updated_at = now()
-            WHERE id = @session_id AND NOT EXISTS (SELECT FROM existing)
-            RETURNING message_count
-        ), inserted AS (
-            INSERT INTO messages (id, operation_id, session_id, sequence, role, content, created_at)
-            SELECT @id, @operation_id, @session_id, next.message_count, @role, @content, @created_at FROM next
-            RETURNING id, session_id, sequence, role, content, created_at
-        ), event AS (
-            INSERT INTO outbox_messages (id, message_type, payload)
-            SELECT @outbox_id, @outbox_type, @outbox_payload FROM inserted
-        )
-        SELECT * FROM inserted
-        UNION ALL
-        SELECT * FROM existing
-        """;
-
-    public async Task<MessageDetails> AddMessageAsync(Guid operationId, Guid sessionId, string role, string content, CancellationToken ct)
-    {
-        var id = Guid.CreateVersion7();
-        // Microseconds, as PostgreSQL stores them, so the event and the row carry the same instant.
-        var now = DateTimeOffset.UtcNow;
-        var createdAt = now.AddTicks(-(now.Ticks % 10));
-
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand(AddMessageSql, connection);
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("operation_id", operationId);
-        command.Parameters.AddWithValue("session_id", sessionId);
-        command.Parameters.AddWithValue("role", role);
-        command.Parameters.AddWithValue("content", content);
-        command.Parameters.AddWithValue("created_at", createdAt);
-        Outbox.AddRowParameters(command.Parameters, new MessageAdded(sessionId, id, role, content.Length, createdAt));
-
-        List<MessageDetails> stored;
-        try
-        {
-            stored = await ReadMessagesAsync(command, ct);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "messages_operation_id_key")
-        {
-            // The same operation was applied concurrently (a retry racing a redelivery); nothing of ours was kept.
-            return (await FindMessageByOperationAsync(connection, operationId, ct))!;
-        }
-
-        if (stored.Count == 0)
-        {
-            throw SessionNotFound(sessionId);
-        }
-        if (stored[0].Id == id)
-        {
-            outbox.NotifyCommitted();
-        }
-        return stored[0];
-    }
-
-    public async Task<MessagePage> GetMessagesAsync(Guid sessionId, int limit, string? cursor, CancellationToken ct)
-    {
-        var after = PageCursor.ParseMessage(cursor) ?? 0;
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using (var exists = new NpgsqlCommand("SELECT 1 FROM sessions WHERE id = @id", connection))
-        {
-            exists.Parameters.AddWithValue("id", sessionId);
-            if (await exists.ExecuteScalarAsync(ct) is null)
-            {
-                throw SessionNotFound(sessionId);
-            }
-        }
-
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT id, session_id, sequence, role, content, created_at FROM messages
-            WHERE session_id = @session_id AND sequence > @after
-            ORDER BY sequence
-            LIMIT @limit
-            """, connection);
-        command.Parameters.AddWithValue("session_id", sessionId);
-        command.Parameters.AddWithValue("after", after);
-        command.Parameters.AddWithValue("limit", limit + 1);
-        var messages = await ReadMessagesAsync(command, ct);
-        string? nextCursor = null;
-        if (messages.Count > limit)
-        {
-            messages.RemoveAt(limit);
-            nextCursor = PageCursor.ForMessage(messages[^1].Sequence);
-        }
-        return new MessagePage(sessionId, messages, nextCursor);
-    }
-
     private static async Task<SessionDetails?> FindByOperationAsync(NpgsqlConnection connection, Guid operationId, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"SELECT {SessionColumns} FROM sessions WHERE operation_id = @operation_id", connection);
@@ -555,22 +539,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return await ReadSingleAsync(command, ct);
     }
 
-    private static async Task<MessageDetails?> FindMessageByOperationAsync(NpgsqlConnection connection, Guid operationId, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT id, session_id, sequence, role, content, created_at FROM messages WHERE operation_id = @operation_id", connection);
-        command.Parameters.AddWithValue("operation_id", operationId);
-        var found = await ReadMessagesAsync(command, ct);
-        return found.Count == 0 ? null : found[0];
-    }
-
-    internal static async Task<SessionDetails?> ReadSingleAsync(NpgsqlCommand command, CancellationToken ct)
+    private static async Task<SessionDetails?> ReadSingleAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var rows = await ReadAllAsync(command, ct);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    internal static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
+    private static async Task<List<SessionDetails>> ReadAllAsync(NpgsqlCommand command, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await ReadSessionsAsync(reader, ct);
@@ -599,25 +574,12 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, Outbox outbox, Ses
         return rows;
     }
 
-    internal static async Task<List<MessageDetails>> ReadMessagesAsync(NpgsqlCommand command, CancellationToken ct)
-    {
-        var rows = new List<MessageDetails>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new MessageDetails(
-                reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
-                reader.GetFieldValue<DateTimeOffset>(5)));
-        }
-        return rows;
-    }
-
     private static JsonElement ParseJson(string json)
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
     }
 
-    internal static RequestRejectedException SessionNotFound(Guid sessionId) =>
+    private static RequestRejectedException SessionNotFound(Guid sessionId) =>
         RequestRejectedException.NotFound("session_id", $"no session with id {sessionId}");
 }

@@ -14,7 +14,7 @@ public sealed record WorkspaceBackendRecord(string Name, string Kind, string? Co
 /// The registry of workspace backends (table workspace_backends) and which one holds each session's
 /// files (sessions.backend, 'local' unless register_workspace_backend moved it), with health checks.
 /// </summary>
-public sealed class WorkspaceBackendRegistry(NpgsqlDataSource dataSource, IOptions<SessionsOptions> options)
+public sealed class WorkspaceBackendRegistry(NpgsqlDataSource dataSource, SessionStore sessions, IOptions<SessionsOptions> options)
 {
     private const string DefaultContainerRoot = "/workspace";
 
@@ -38,13 +38,7 @@ public sealed class WorkspaceBackendRegistry(NpgsqlDataSource dataSource, IOptio
         }
         if (sessionId is { } id)
         {
-            await using var assign = new NpgsqlCommand("UPDATE sessions SET backend = @name, updated_at = now() WHERE id = @id", connection, transaction);
-            assign.Parameters.AddWithValue("name", name);
-            assign.Parameters.AddWithValue("id", id);
-            if (await assign.ExecuteNonQueryAsync(ct) == 0)
-            {
-                throw RequestRejectedException.NotFound("session_id", $"no session with id {id}");
-            }
+            await sessions.AssignBackendAsync(connection, transaction, id, name, ct);
         }
         await transaction.CommitAsync(ct);
         var record = (await ListRecordsAsync(name, ct)).Single();
@@ -101,18 +95,20 @@ public sealed class WorkspaceBackendRegistry(NpgsqlDataSource dataSource, IOptio
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT b.name, b.kind, b.container, b.root, (SELECT count(*) FROM sessions s WHERE s.backend = b.name)
+            SELECT b.name, b.kind, b.container, b.root
             FROM workspace_backends b
             WHERE @name::text IS NULL OR b.name = @name
             ORDER BY b.name
             """);
         command.Parameters.AddWithValue("name", NpgsqlDbType.Text, (object?)name ?? DBNull.Value);
+        var counts = await sessions.CountByBackendAsync(ct);
         var rows = new List<WorkspaceBackendRecord>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             rows.Add(new WorkspaceBackendRecord(reader.GetString(0), reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4)));
+                reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                counts.GetValueOrDefault(reader.GetString(0))));
         }
         return rows;
     }

@@ -1,6 +1,7 @@
 using Npgsql;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Workspaces;
 
@@ -9,7 +10,7 @@ namespace SessionBuddy.Sessions.Workspaces;
 /// the backend is unhealthy, normalise the path, and let the backend do the rest. Changes are logged
 /// to the session's log file.
 /// </summary>
-public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, WorkspaceBackendRegistry registry, SessionWorkspaces workspaces)
+public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, SessionStore sessions, WorkspaceBackendRegistry registry, SessionWorkspaces workspaces)
 {
     public async Task<SessionFileContent> ReadAsync(Guid sessionId, string? path, CancellationToken ct)
     {
@@ -90,20 +91,8 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, WorkspaceBackend
     /// <summary>The session's backend, healthy, or a refusal: not found, or unavailable (retryable).</summary>
     public async Task<(IWorkspaceBackend Backend, string WorkspaceDir)> OpenAsync(Guid sessionId, CancellationToken ct)
     {
-        string workspaceDir;
-        string backendName;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using (var command = new NpgsqlCommand("SELECT workspace_dir, backend FROM sessions WHERE id = @id", connection))
-        {
-            command.Parameters.AddWithValue("id", sessionId);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                throw RequestRejectedException.NotFound("session_id", $"no session with id {sessionId}");
-            }
-            workspaceDir = reader.GetString(0);
-            backendName = reader.GetString(1);
-        }
+        var (workspaceDir, backendName) = await sessions.WorkspaceOfAsync(connection, sessionId, ct);
         var backend = registry.For(await WorkspaceBackendRegistry.FindAsync(connection, backendName, ct), sessionId, workspaceDir);
         var health = await backend.CheckHealthAsync(ct);
         if (!health.Healthy)
@@ -111,6 +100,15 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, WorkspaceBackend
             throw WorkspaceBackendRegistry.Unavailable(health);
         }
         return (backend, workspaceDir);
+    }
+
+    /// <summary>The health of a session's backend that <see cref="OpenAsync"/> refused as unavailable.</summary>
+    public async Task<BackendHealth> UnhealthyAsync(Guid sessionId, string detail, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var (_, backendName) = await sessions.WorkspaceOfAsync(connection, sessionId, ct);
+        var backend = await WorkspaceBackendRegistry.FindAsync(connection, backendName, ct);
+        return new BackendHealth(backend.Name, backend.Kind, false, detail);
     }
 
     private static int Occurrences(string text, string value)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SessionBuddy.Sessions.Lifecycle;
+namespace SessionBuddy.Sessions.Checkpoints;
 
 /// <summary>Reads the quality signals of a working directory: git state (via <c>git status --porcelain</c>), tests, docs.</summary>
 public sealed class WorkingDirectoryProbe

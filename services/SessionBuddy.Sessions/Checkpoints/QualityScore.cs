@@ -1,6 +1,6 @@
 using SessionBuddy.Contracts.Sessions;
 
-namespace SessionBuddy.Sessions.Lifecycle;
+namespace SessionBuddy.Sessions.Checkpoints;
 
 /// <summary>What <see cref="WorkingDirectoryProbe"/> found in a session's working directory.</summary>
 /// <param name="UncommittedChanges">Lines of <c>git status --porcelain</c>; null when git could not tell.</param>
