@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Confinement;
+using SessionBuddy.WorkerPool.Processes;
+using SessionBuddy.WorkerPool.Workers;
+using SessionBuddy.WorkerPool.Workspaces;
 
 namespace SessionBuddy.WorkerPool.Tests;
 

@@ -1,7 +1,6 @@
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.WorkerPool.Execution;
 using SessionBuddy.WorkerPool.Pools;
 using SessionBuddy.WorkerPool.Tasks;
 

@@ -1,9 +1,9 @@
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.WorkerPool.Execution;
 using SessionBuddy.WorkerPool.Pools;
 using SessionBuddy.WorkerPool.Tasks;
+using SessionBuddy.WorkerPool.Workers;
 
 namespace SessionBuddy.WorkerPool.Consumers;
 

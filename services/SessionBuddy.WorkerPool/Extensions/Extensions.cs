@@ -1,11 +1,13 @@
-using Microsoft.Extensions.Options;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Confinement;
 using SessionBuddy.WorkerPool.Pools;
 using SessionBuddy.WorkerPool.Tasks;
+using SessionBuddy.WorkerPool.Workers;
+using SessionBuddy.WorkerPool.Workspaces;
 
 namespace SessionBuddy.WorkerPool.Extensions;
 

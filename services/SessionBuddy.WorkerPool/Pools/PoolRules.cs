@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.WorkerPool.Execution;
+using SessionBuddy.WorkerPool.Workers;
 
 namespace SessionBuddy.WorkerPool.Pools;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.WorkerPool.Execution;
 using SessionBuddy.WorkerPool.Tasks;
 
 namespace SessionBuddy.WorkerPool.Pools;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.WorkerPool.Execution;
 
 namespace SessionBuddy.WorkerPool.Pools;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Processes;
 
 /// <summary>
 /// Keeps the last <c>maxChars</c> characters of a task's output in memory and writes every line to

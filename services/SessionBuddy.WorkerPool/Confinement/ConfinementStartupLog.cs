@@ -1,4 +1,4 @@
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Confinement;
 
 /// <summary>Says at start-up who worker tasks run as and how they are limited (or why no task can run).</summary>
 public sealed partial class ConfinementStartupLog(TaskConfinement confinement, ILogger<ConfinementStartupLog> logger) : IHostedService

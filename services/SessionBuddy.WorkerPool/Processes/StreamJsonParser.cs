@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Processes;
 
 /// <summary>
 /// Reads the stream-json lines of Claude Code (<c>claude -p --output-format stream-json</c>) and Qwen Code

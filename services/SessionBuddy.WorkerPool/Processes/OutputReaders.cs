@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Processes;
 
 /// <summary>
 /// Reads a started process's stdout and stderr line by line, each on a (long-lived) thread of its own

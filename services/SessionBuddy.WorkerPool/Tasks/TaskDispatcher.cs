@@ -1,17 +1,21 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Threading.Channels;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
+using SessionBuddy.WorkerPool.Confinement;
 using SessionBuddy.WorkerPool.Pools;
+using SessionBuddy.WorkerPool.Processes;
 using SessionBuddy.WorkerPool.Tasks;
+using SessionBuddy.WorkerPool.Workers;
+using SessionBuddy.WorkerPool.Workspaces;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Tasks;
 
 /// <summary>
 /// Runs accepted tasks in this process: one task at a time per worker across all replicas (a

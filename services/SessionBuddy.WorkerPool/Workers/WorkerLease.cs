@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Workers;
 
 /// <summary>
 /// A worker held by this replica while it runs one task, so that no other replica starts a task on the same worker

@@ -1,4 +1,5 @@
-namespace SessionBuddy.WorkerPool.Execution;
+
+namespace SessionBuddy.WorkerPool;
 
 /// <summary>The <c>WorkerPool</c> configuration section.</summary>
 public sealed class WorkerPoolOptions
@@ -86,4 +87,47 @@ public sealed class WorkerTypeOptions
 
     /// <summary>Container image for {image}.</summary>
     public string? Image { get; set; }
+}
+
+/// <summary>The <c>WorkerPool:Confinement</c> configuration section: who tasks run as and their resource limits.</summary>
+public sealed class ConfinementOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// First uid of the range tasks run as when the service runs as root: each running task leases one uid (its gid is
+    /// the same number), so no two running tasks on this host share one. The ids need no passwd entry; ids that have
+    /// one (a real user or group) are skipped.
+    /// </summary>
+    public int TaskUidFirst { get; set; } = 200_000;
+
+    /// <summary>How many uids the range holds (0: every task runs as <see cref="User"/>, as before).</summary>
+    public int TaskUidCount { get; set; } = 1000;
+
+    /// <summary>
+    /// Where the uid leases are held, one lock file per uid (flock; released by the kernel if the process dies), shared
+    /// by every WorkerPool replica on this host. Created owner-only.
+    /// </summary>
+    public string TaskUidLockDirectory { get; set; } = "/run/sessionbuddy/task-uids";
+
+    /// <summary>
+    /// The unprivileged user tasks run as when the service runs as root and the uid range cannot be used (created by
+    /// eng/install-prereqs.sh).
+    /// </summary>
+    public string User { get; set; } = "sessionbuddy-worker";
+
+    /// <summary>CPU seconds each process of a task may use (RLIMIT_CPU).</summary>
+    public int CpuSeconds { get; set; } = 3600;
+
+    /// <summary>Address space of each process of a task, MB (RLIMIT_AS).</summary>
+    public int MemoryMegabytes { get; set; } = 4096;
+
+    /// <summary>Open files of each process (RLIMIT_NOFILE).</summary>
+    public int OpenFiles { get; set; } = 1024;
+
+    /// <summary>
+    /// Processes of the task's uid at once (RLIMIT_NPROC; only with a user switch): per task with the uid range, all
+    /// tasks together with the shared user.
+    /// </summary>
+    public int Processes { get; set; } = 512;
 }

@@ -1,15 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SessionBuddy.Contracts.Workers;
+using SessionBuddy.WorkerPool.Confinement;
+using SessionBuddy.WorkerPool.Workers;
+using SessionBuddy.WorkerPool.Workspaces;
 
-namespace SessionBuddy.WorkerPool.Execution;
-
-/// <summary>Where and as whom a task runs: its session workspace and the variables it may see.</summary>
-public sealed record TaskWorkspace(Guid? SessionId, string WorkspaceDir, string OutputDir)
-{
-    /// <summary>The pending "running" status update of the task's session, if one was sent.</summary>
-    public Task? StatusUpdate { get; init; }
-}
+namespace SessionBuddy.WorkerPool.Processes;
 
 public sealed record ExecutionOutcome(
     string Status,

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using System.Text.Json;
+using System.Threading.Channels;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Contracts;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Workspaces;
 
 /// <summary>
 /// Gives every task its own session (and so its own workspace and output dir, listed in the session

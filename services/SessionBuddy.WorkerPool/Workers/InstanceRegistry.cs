@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.WorkerPool.Tasks;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Workers;
 
 /// <summary>This process as the owner of the tasks it runs.</summary>
 public sealed class InstanceIdentity

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Workers;
 
 public static class OutputFormats
 {

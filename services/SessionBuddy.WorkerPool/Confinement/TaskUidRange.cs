@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace SessionBuddy.WorkerPool.Execution;
+namespace SessionBuddy.WorkerPool.Confinement;
 
 /// <summary>
 /// The uids running tasks are given, one per running task on this host. A lease is an exclusive flock on the uid's
