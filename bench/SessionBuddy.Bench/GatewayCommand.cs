@@ -5,6 +5,7 @@ using ModelContextProtocol.Client;
 using Npgsql;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Sessions;
 using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;

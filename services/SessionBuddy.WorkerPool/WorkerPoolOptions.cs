@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 
 namespace SessionBuddy.WorkerPool;
 
@@ -7,15 +8,20 @@ public sealed class WorkerPoolOptions
     public const string SectionName = "WorkerPool";
 
     /// <summary>Tasks running at once in this process, 1..100.</summary>
+    [Range(1, 100)]
     public int MaxConcurrentTasks { get; set; } = 32;
 
+    [Range(1, int.MaxValue)]
     public int MaxPools { get; set; } = 10;
 
+    [Range(1, int.MaxValue)]
     public int MaxWorkersPerPool { get; set; } = 3;
 
     /// <summary>Single workers (worker_spawn) alive at once.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxWorkers { get; set; } = 100;
 
+    [Range(1, int.MaxValue)]
     public int MaxTasksPerCall { get; set; } = 1000;
 
     /// <summary>
@@ -31,26 +37,32 @@ public sealed class WorkerPoolOptions
     public bool ShutdownPoolsOnStop { get; set; }
 
     /// <summary>How often a failed pool task is retried on another worker of the pool.</summary>
+    [Range(0, int.MaxValue)]
     public int MaxRetries { get; set; } = 1;
 
     /// <summary>Consecutive failures after which a pool worker is marked unhealthy and replaced.</summary>
+    [Range(1, int.MaxValue)]
     public int UnhealthyAfterFailures { get; set; } = 3;
 
     /// <summary>Characters of output kept in memory and in the result; the full log is in the workspace.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxOutputChars { get; set; } = 65_536;
 
     /// <summary>Whether each task gets its own session (workspace, output dir) from the Sessions service.</summary>
     public bool CreateSessions { get; set; } = true;
 
     /// <summary>Sessions created ahead of demand so tasks start without a Sessions round trip (0: create per task).</summary>
+    [Range(0, int.MaxValue)]
     public int PreparedSessions { get; set; } = 16;
 
     /// <summary>Where task workspaces go when <see cref="CreateSessions"/> is off.</summary>
     public string? LocalWorkspaceRoot { get; set; }
 
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>An instance silent for this long is considered gone and its running tasks failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan InstanceExpiry { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Who tasks run as and their resource limits.</summary>
@@ -102,6 +114,7 @@ public sealed class ConfinementOptions
     public int TaskUidFirst { get; set; } = 200_000;
 
     /// <summary>How many uids the range holds (0: every task runs as <see cref="User"/>, as before).</summary>
+    [Range(0, int.MaxValue)]
     public int TaskUidCount { get; set; } = 1000;
 
     /// <summary>
@@ -117,17 +130,21 @@ public sealed class ConfinementOptions
     public string User { get; set; } = "sessionbuddy-worker";
 
     /// <summary>CPU seconds each process of a task may use (RLIMIT_CPU).</summary>
+    [Range(1, int.MaxValue)]
     public int CpuSeconds { get; set; } = 3600;
 
     /// <summary>Address space of each process of a task, MB (RLIMIT_AS).</summary>
+    [Range(1, int.MaxValue)]
     public int MemoryMegabytes { get; set; } = 4096;
 
     /// <summary>Open files of each process (RLIMIT_NOFILE).</summary>
+    [Range(1, int.MaxValue)]
     public int OpenFiles { get; set; } = 1024;
 
     /// <summary>
     /// Processes of the task's uid at once (RLIMIT_NPROC; only with a user switch): per task with the uid range, all
     /// tasks together with the shared user.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int Processes { get; set; } = 512;
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Checkpoints;
@@ -15,12 +16,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SessionsOptions>()
-            .Bind(builder.Configuration.GetSection(SessionsOptions.SectionName))
-            .Validate(o => o.MaxMessageLength > 0, "Sessions:MaxMessageLength must be positive")
-            .Validate(o => o.MaxFileBytes > 0, "Sessions:MaxFileBytes must be positive")
-            .Validate(o => !string.IsNullOrWhiteSpace(o.ContainerCli), "Sessions:ContainerCli must name the docker or podman CLI")
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<SessionsOptions>(SessionsOptions.SectionName);
         builder.Services.AddSessionsDomain();
 
         builder.AddServiceDatabase("sessionsdb", typeof(Extensions).Assembly);

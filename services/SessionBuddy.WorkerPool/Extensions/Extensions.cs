@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.WorkerPool.Confinement;
@@ -17,12 +18,8 @@ internal static class Extensions
     {
         builder.AddServiceDatabase("workerpooldb", typeof(Extensions).Assembly);
 
-        builder.Services.AddOptions<WorkerPoolOptions>()
-            .Bind(builder.Configuration.GetSection(WorkerPoolOptions.SectionName))
-            .Configure(o => o.AkoshaEndpoint ??= builder.Configuration["Akosha:Endpoint"])
-            .Validate(o => o.MaxConcurrentTasks is >= 1 and <= 100, "WorkerPool:MaxConcurrentTasks must be 1..100")
-            .Validate(o => o.MaxWorkersPerPool >= 1 && o.MaxPools >= 1 && o.MaxWorkers >= 1, "WorkerPool pool and worker limits must be at least 1")
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName)
+            .Configure(o => o.AkoshaEndpoint ??= builder.Configuration["Akosha:Endpoint"]);
         builder.Services.AddSingleton<WorkerTypes>();
         builder.Services.AddSingleton(provider => TaskConfinement.From(provider.GetRequiredService<IOptions<WorkerPoolOptions>>().Value.Confinement));
         builder.Services.AddHostedService<ConfinementStartupLog>();

@@ -1,7 +1,10 @@
-namespace SessionBuddy.AkoshaSync.Push;
+using System.ComponentModel.DataAnnotations;
+using SessionBuddy.AkoshaSync.Hub;
+
+namespace SessionBuddy.AkoshaSync;
 
 /// <summary>The <c>Akosha</c> configuration section: where this instance pushes, and whether it is a hub itself.</summary>
-public sealed class AkoshaOptions
+public sealed class AkoshaOptions : IValidatableObject
 {
     public const string SectionName = "Akosha";
 
@@ -12,6 +15,7 @@ public sealed class AkoshaOptions
     public string? ApiKey { get; set; }
 
     /// <summary>How this instance names itself to the hub (results are searchable by it there).</summary>
+    [Required, StringLength(HubWire.MaxSystemIdLength)]
     public string SystemId { get; set; } = Environment.MachineName.ToLowerInvariant();
 
     /// <summary>Whether worker tasks are pushed as they finish, not only with their pool's shutdown.</summary>
@@ -23,9 +27,11 @@ public sealed class AkoshaOptions
     /// <summary>Whether sessions ended with a summary are pushed (name, project, summary, quality, duration).</summary>
     public bool ForwardSessionSummaries { get; set; }
 
+    [Range(1, HubWire.MaxBatchItems)]
     public int BatchSize { get; set; } = 100;
 
     /// <summary>Attempts the hub may refuse an item before it is dead-lettered. An unreachable hub costs no attempts.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>First delay of the exponential backoff (item retries and Polly's in-request retries), jittered.</summary>
@@ -42,6 +48,7 @@ public sealed class AkoshaOptions
     /// The circuit opens after this many consecutive failed requests (every retry is a request; a success in between
     /// starts the count again).
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int CircuitFailureThreshold { get; set; } = 5;
 
     /// <summary>How long the circuit stays open before one trial request (half-open).</summary>
@@ -59,4 +66,16 @@ public sealed class AkoshaOptions
     public int HubMaxResultBytes { get; set; } = 1 << 20;
 
     public bool Configured => !string.IsNullOrWhiteSpace(Endpoint);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Configured && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            yield return new ValidationResult("must be an absolute http(s) address", [nameof(Endpoint)]);
+        }
+        if (HubEnabled && string.IsNullOrWhiteSpace(HubKey))
+        {
+            yield return new ValidationResult("is required when HubEnabled is true (the key pushers send)", [nameof(HubKey)]);
+        }
+    }
 }
