@@ -35,6 +35,8 @@ public static class ServiceDatabaseExtensions
         builder.Services.AddSingleton(_ =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
+            // One span per command with its SQL; not the extra "received first response" event on each of them.
+            dataSource.ConfigureTracing(tracing => tracing.EnableFirstResponseEvent(false));
             if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             {
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPrepare;

@@ -23,7 +23,7 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, once per mode, with every process's OTLP export off and on; --replicas 1,2: only the MCP rows, once per count of replicas of every service and of the gateway, behind the test balancer)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, once per mode, with every process's OTLP export off and on, and the exported bytes per call per signal (--otlp-dump DIR keeps 40 export bodies); --replicas 1,2: only the MCP rows, once per count of replicas of every service and of the gateway, behind the test balancer)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -71,15 +71,26 @@ public sealed class GatewayCommand : IBenchCommand
         {
             // The same system started once per mode: "on" exports every process's traces, metrics and logs over
             // OTLP/HTTP to a receiver in this process; "off" has no endpoint, so nothing is recorded.
-            await using var sink = await OtlpSink.StartAsync();
+            // --otlp-dump DIR saves the first export bodies after start-up there, to see what the bytes are.
+            await using var sink = await OtlpSink.StartAsync(args.Option("otlp-dump"));
             Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
             foreach (var mode in telemetryModes)
             {
                 Console.WriteLine($"starting the system with telemetry export {mode} ...");
                 await using var app = await DistributedAppFixture.CreateAsync(new FixtureOptions { OtlpEndpoint = mode == "on" ? sink.Endpoint.ToString() : null });
+                var before = sink.Snapshot();
+                var callsBefore = Interlocked.Read(ref _toolCalls);
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                sink.DumpNext(40);
                 results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, $" [telemetry {mode}]"));
+                if (mode == "on")
+                {
+                    // Spans and logs are exported in batches every few seconds: wait for the calls' last ones.
+                    await Task.Delay(TimeSpan.FromSeconds(6));
+                    PrintExportSplit(before, sink.Snapshot(), Interlocked.Read(ref _toolCalls) - callsBefore, started.Elapsed);
+                }
             }
-            Console.WriteLine($"OTLP receiver: {sink.Requests} export requests, {sink.Bytes / 1024} KiB");
+            Console.WriteLine($"OTLP receiver: {sink.Requests} export requests, {sink.Bytes / 1024} KiB (start-up included)");
         }
 
         Console.WriteLine();
@@ -103,6 +114,25 @@ public sealed class GatewayCommand : IBenchCommand
             PrintChanges(results, $"{replicas} replicas vs {replicaCounts![0]}", $" [replicas {replicas}]", $" [replicas {replicaCounts[0]}]");
         }
         return 0;
+    }
+
+    /// <summary>Every tool call the bench made (warm-up included), to spread the exported bytes over.</summary>
+    private static long _toolCalls;
+
+    /// <summary>What the processes exported while the bench called tools (from the system being up to the last batch), per signal.</summary>
+    private static void PrintExportSplit(IReadOnlyDictionary<string, (long Requests, long Bytes)> before,
+        IReadOnlyDictionary<string, (long Requests, long Bytes)> after, long calls, TimeSpan elapsed)
+    {
+        Console.WriteLine($"OTLP export while calling tools: {calls} tool calls in {elapsed.TotalSeconds:0} s");
+        long totalRequests = 0, totalBytes = 0;
+        foreach (var (signal, (requests, bytes)) in after)
+        {
+            var (requestsBefore, bytesBefore) = before.GetValueOrDefault(signal);
+            var (r, b) = (requests - requestsBefore, bytes - bytesBefore);
+            (totalRequests, totalBytes) = (totalRequests + r, totalBytes + b);
+            Console.WriteLine($"  {signal,-8} {r,6} requests {b / 1024.0 / 1024.0,9:0.0} MiB {(double)b / Math.Max(1, calls),9:0} bytes per call {b / 1024.0 / elapsed.TotalSeconds,9:0.0} KiB/s");
+        }
+        Console.WriteLine($"  {"all",-8} {totalRequests,6} requests {totalBytes / 1024.0 / 1024.0,9:0.0} MiB {(double)totalBytes / Math.Max(1, calls),9:0} bytes per call {totalBytes / 1024.0 / elapsed.TotalSeconds,9:0.0} KiB/s");
     }
 
     private static void PrintChanges(List<LatencyStats> results, string title, string changedSuffix, string baseSuffix)
@@ -188,6 +218,7 @@ public sealed class GatewayCommand : IBenchCommand
     private static async Task CallAsync(McpClient client, string tool, Dictionary<string, object?> arguments)
     {
         var result = await client.CallToolAsync(tool, arguments);
+        Interlocked.Increment(ref _toolCalls);
         if (result.IsError == true)
         {
             throw new InvalidOperationException($"{tool} failed: {string.Join(" ", result.Content)}");

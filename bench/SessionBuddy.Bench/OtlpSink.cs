@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -5,49 +6,79 @@ using Microsoft.Extensions.Logging;
 
 namespace SessionBuddy.Bench;
 
-/// <summary>An OTLP/HTTP receiver that accepts and counts exports, so the processes under test pay the full cost of exporting.</summary>
+/// <summary>
+/// An OTLP/HTTP receiver that accepts and counts exports per signal (traces, logs, metrics: the path is /v1/{signal}),
+/// so the processes under test pay the full cost of exporting and the bench can say what the bytes are.
+/// </summary>
 public sealed class OtlpSink : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private long _requests;
-    private long _bytes;
+    private readonly ConcurrentDictionary<string, SignalCount> _signals = new(StringComparer.Ordinal);
+    private readonly string? _dumpDirectory;
+    private int _dumped;
+    private int _dumpLimit;
 
-    private OtlpSink(WebApplication app, Uri endpoint)
+    private OtlpSink(WebApplication app, Uri endpoint, string? dumpDirectory)
     {
         _app = app;
         Endpoint = endpoint;
+        _dumpDirectory = dumpDirectory;
     }
 
     public Uri Endpoint { get; }
 
-    public long Requests => Interlocked.Read(ref _requests);
+    public long Requests => _signals.Values.Sum(s => s.Requests);
 
-    public long Bytes => Interlocked.Read(ref _bytes);
+    public long Bytes => _signals.Values.Sum(s => s.Bytes);
 
-    public static async Task<OtlpSink> StartAsync()
+    /// <summary>Requests and bytes received so far, per signal.</summary>
+    public IReadOnlyDictionary<string, (long Requests, long Bytes)> Snapshot() =>
+        _signals.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => (s.Value.Requests, s.Value.Bytes), StringComparer.Ordinal);
+
+    /// <summary>Saves the next <paramref name="count"/> export bodies in the dump directory, if one was given.</summary>
+    public void DumpNext(int count) => Volatile.Write(ref _dumpLimit, Volatile.Read(ref _dumped) + count);
+
+    /// <param name="dumpDirectory">When set, bodies chosen by <see cref="DumpNext"/> are saved there as {n}-{signal}.pb to be looked into.</param>
+    public static async Task<OtlpSink> StartAsync(string? dumpDirectory = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         OtlpSink? sink = null;
-        app.MapPost("/v1/{signal}", async (HttpContext context) =>
+        app.MapPost("/v1/{signal}", async (HttpContext context, string signal) =>
         {
-            var buffer = new byte[16 * 1024];
-            long read = 0;
-            int n;
-            while ((n = await context.Request.Body.ReadAsync(buffer)) > 0)
-            {
-                read += n;
-            }
-            Interlocked.Increment(ref sink!._requests);
-            Interlocked.Add(ref sink._bytes, read);
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            sink!.Count(signal, body);
             context.Response.ContentType = "application/x-protobuf"; // an empty Export*ServiceResponse
         });
         await app.StartAsync();
-        sink = new OtlpSink(app, new Uri(app.Urls.First()));
+        if (dumpDirectory is not null)
+        {
+            Directory.CreateDirectory(dumpDirectory);
+        }
+        sink = new OtlpSink(app, new Uri(app.Urls.First()), dumpDirectory);
         return sink;
     }
 
+    private void Count(string signal, MemoryStream body)
+    {
+        var count = _signals.GetOrAdd(signal, _ => new SignalCount());
+        Interlocked.Increment(ref count.Requests);
+        Interlocked.Add(ref count.Bytes, body.Length);
+        if (_dumpDirectory is not null && Volatile.Read(ref _dumped) < Volatile.Read(ref _dumpLimit))
+        {
+            var n = Interlocked.Increment(ref _dumped);
+            File.WriteAllBytes(Path.Combine(_dumpDirectory, $"{n:000}-{signal}.pb"), body.ToArray());
+        }
+    }
+
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private sealed class SignalCount
+    {
+        public long Requests;
+        public long Bytes;
+    }
 }

@@ -15,6 +15,8 @@ namespace SessionBuddy.ServiceDefaults.Tests;
 [TestFixture]
 public sealed class TelemetryTests
 {
+    private static readonly ActivitySource MassTransitSource = new("MassTransit");
+
     [Test]
     public async Task HealthEndpointsAnswer()
     {
@@ -86,6 +88,15 @@ public sealed class TelemetryTests
                 {
                     probeTraceId = Activity.Current?.TraceId ?? default;
                     logger.LogInformation("probe answered");
+                    // What MassTransit records for a request and for its reply (the reply goes to the requester's "bus" endpoint).
+                    using (var send = MassTransitSource.StartActivity("probe-request send", ActivityKind.Producer))
+                    {
+                        send?.AddTag("messaging.destination.name", "probe-request");
+                        send?.AddTag("messaging.masstransit.destination_address", "rabbitmq://127.0.0.1:5672/probe-request-destination");
+                    }
+                    using (MassTransitSource.StartActivity("bus send", ActivityKind.Producer))
+                    {
+                    }
                     return "ok";
                 });
                 await app.StartAsync();
@@ -116,12 +127,19 @@ public sealed class TelemetryTests
             Assert.That(traces.Any(t => Carries(t.Body, "GET /probe") && Carries(t.Body, "otlp-test-service")), Is.True,
                 "the server span of GET /probe reached the collector under the service's name");
             Assert.That(traces.Any(t => Carries(t.Body, "GET /health")), Is.False, "health probes are not traced");
+            Assert.That(traces.Any(t => Carries(t.Body, "probe-request send") && Carries(t.Body, "messaging.destination.name")), Is.True,
+                "a message's send span is exported with its destination");
+            Assert.That(traces.Any(t => Carries(t.Body, "probe-request-destination")), Is.False,
+                "without MassTransit's address attributes, which repeat the destination on every span");
+            Assert.That(traces.Any(t => Carries(t.Body, "bus send")), Is.False, "nor the spans of a request's reply");
             Assert.That(metrics.Any(m => Carries(m.Body, "http.server.request.duration")), Is.True,
                 "ASP.NET Core's request duration metric reached the collector");
             Assert.That(metrics.Any(m => Carries(m.Body, "process.runtime.dotnet.gc.collections.count") || Carries(m.Body, "dotnet.gc.collections")), Is.True,
                 "runtime metrics reached the collector");
             Assert.That(logs.Any(l => Carries(l.Body, "probe answered") && l.Body.AsSpan().IndexOf(traceIdBytes) >= 0), Is.True,
                 "the log written while answering carries the request's trace id");
+            Assert.That(logs.Any(l => Carries(l.Body, "probe answered") && Carries(l.Body, "RequestPath")), Is.False,
+                "without the request's scope copied into every record");
         });
     }
 
