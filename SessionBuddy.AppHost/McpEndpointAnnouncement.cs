@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using SessionBuddy.Contracts.Health;
 
 namespace SessionBuddy.AppHost;
 
@@ -8,7 +9,7 @@ internal static class McpEndpointAnnouncement
     public static void Subscribe(IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway)
     {
         var started = DateTime.UtcNow;
-        var pending = SessionBuddyApplication.Services.Count + 1;
+        var pending = ServiceNames.Databases.Count + 1;
         var dashboard = (builder.Configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using SessionBuddy.AppHost.Deployment;
 using SessionBuddy.AppHost.Local;
+using SessionBuddy.Contracts.Health;
 
 namespace SessionBuddy.AppHost;
 
@@ -14,28 +15,18 @@ public sealed record Infrastructure(
 /// <summary>The SessionBuddy application model: the five services and the gateway, on either infrastructure.</summary>
 public static class SessionBuddyApplication
 {
-    public const string Gateway = "gateway";
+    public const string Gateway = ServiceNames.Gateway;
     public const int DefaultGatewayPort = 8678;
 
     // Each service's Npgsql pool is bounded so that all of them together stay below the server's
     // max_connections, and a burst in one service queues for its own connections instead of refusing another's.
     public const int ServicePoolSize = 40;
 
-    /// <summary>The five services, each with the database it owns.</summary>
-    public static readonly IReadOnlyList<(string Service, string Database)> Services =
-    [
-        ("sessions", "sessionsdb"),
-        ("memory", "memorydb"),
-        ("analytics", "analyticsdb"),
-        ("workerpool", "workerpooldb"),
-        ("akoshasync", "akoshadb"),
-    ];
-
     /// <summary>Run mode: servers from local binaries (DCP cannot run containers without an engine).</summary>
     public static Infrastructure AddLocalInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddLocalPostgres("postgres", ServicePoolSize, Services.Count * builder.Replicas());
-        var databases = Services.ToDictionary(s => s.Database,
+        var postgres = builder.AddLocalPostgres("postgres", ServicePoolSize, ServiceNames.Databases.Count * builder.Replicas());
+        var databases = ServiceNames.Databases.ToDictionary(s => s.Database,
             s => (IResourceBuilder<IResourceWithConnectionString>)postgres.AddLocalDatabase(s.Database, ServicePoolSize));
         var messaging = builder.AddLocalRabbitMq("messaging");
         return new Infrastructure(postgres, databases, messaging, builder.AddOllama());
@@ -43,7 +34,7 @@ public static class SessionBuddyApplication
 
     /// <summary>Publish mode: what a cluster runs, as containers and parameters.</summary>
     public static Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder) =>
-        ContainerInfrastructure.Add(builder, Services.Select(s => s.Database), ServicePoolSize, Services.Count * builder.Replicas()) with { Ollama = builder.AddOllama() };
+        ContainerInfrastructure.Add(builder, ServiceNames.Databases.Select(s => s.Database), ServicePoolSize, ServiceNames.Databases.Count * builder.Replicas()) with { Ollama = builder.AddOllama() };
 
     /// <summary>
     /// Embeddings from Ollama only when asked for: an endpoint given as ConnectionStrings:ollama (run or publish
@@ -80,7 +71,7 @@ public static class SessionBuddyApplication
             .WaitFor(infrastructure.Messaging)
             .WithHttpHealthCheck("/health");
 
-        AddService<Projects.SessionBuddy_Sessions>(builder, infrastructure, gateway, "sessions")
+        AddService<Projects.SessionBuddy_Sessions>(builder, infrastructure, gateway, ServiceNames.Sessions)
             .WithEnvironment(context =>
             {
                 if (!builder.ExecutionContext.IsPublishMode)
@@ -88,14 +79,14 @@ public static class SessionBuddyApplication
                     context.EnvironmentVariables["Sessions__WorkspaceRoot"] = Path.Combine(builder.DataDirectory(), "workspaces");
                 }
             });
-        var memory = AddService<Projects.SessionBuddy_Memory>(builder, infrastructure, gateway, "memory");
+        var memory = AddService<Projects.SessionBuddy_Memory>(builder, infrastructure, gateway, ServiceNames.Memory);
         if (infrastructure.Ollama is { } ollama)
         {
             memory.WithReference(ollama);
         }
-        AddService<Projects.SessionBuddy_Analytics>(builder, infrastructure, gateway, "analytics");
-        var workerPool = AddService<Projects.SessionBuddy_WorkerPool>(builder, infrastructure, gateway, "workerpool");
-        var akoshaSync = AddService<Projects.SessionBuddy_AkoshaSync>(builder, infrastructure, gateway, "akoshasync");
+        AddService<Projects.SessionBuddy_Analytics>(builder, infrastructure, gateway, ServiceNames.Analytics);
+        var workerPool = AddService<Projects.SessionBuddy_WorkerPool>(builder, infrastructure, gateway, ServiceNames.WorkerPool);
+        var akoshaSync = AddService<Projects.SessionBuddy_AkoshaSync>(builder, infrastructure, gateway, ServiceNames.AkoshaSync);
         AddAkosha(builder, akoshaSync, workerPool);
 
         if (replicas > 1)
@@ -147,7 +138,7 @@ public static class SessionBuddyApplication
     private static IResourceBuilder<ProjectResource> AddService<TProject>(IDistributedApplicationBuilder builder, Infrastructure infrastructure,
         IResourceBuilder<ProjectResource> gateway, string name) where TProject : IProjectMetadata, new()
     {
-        var database = infrastructure.Databases[Services.Single(s => s.Service == name).Database];
+        var database = infrastructure.Databases[ServiceNames.Databases.Single(s => s.Service == name).Database];
         var service = builder.AddProject<TProject>(name)
             .WithHttpEndpoint()
             .WithReference(database)

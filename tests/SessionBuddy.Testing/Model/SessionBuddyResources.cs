@@ -1,3 +1,5 @@
+using SessionBuddy.Contracts.Health;
+
 namespace SessionBuddy.Testing.Model;
 
 /// <summary>The SessionBuddy application: what the AppHost runs locally and what the manifest describes.</summary>
@@ -6,20 +8,13 @@ public static class SessionBuddyResources
     public const string Postgres = "postgres";
     public const string Messaging = "messaging";
     public const string Ollama = "ollama";
-    public const string Gateway = "gateway";
+    public const string Gateway = ServiceNames.Gateway;
     public const string PostgresPassword = "postgres-password";
     public const string RabbitMqPassword = "rabbitmq-password";
     public const string AkoshaHubKey = "akosha-hub-key";
 
-    /// <summary>The five services, each with the database it owns.</summary>
-    public static readonly IReadOnlyList<(string Service, string Database)> Services =
-    [
-        ("sessions", "sessionsdb"),
-        ("memory", "memorydb"),
-        ("analytics", "analyticsdb"),
-        ("workerpool", "workerpooldb"),
-        ("akoshasync", "akoshadb"),
-    ];
+    /// <summary>The five services, each with the database it owns (<see cref="ServiceNames.Databases"/>).</summary>
+    public static IReadOnlyList<(string Service, string Database)> Services => ServiceNames.Databases;
 
     public static IEnumerable<string> ProjectNames => Services.Select(s => s.Service).Append(Gateway);
 
