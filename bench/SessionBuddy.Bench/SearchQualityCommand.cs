@@ -115,6 +115,11 @@ public sealed class SearchQualityCommand : IBenchCommand
         // Keyword search ranked exactly (no approximation), to print beside the configured one when that approximates.
         var exactKeyword = ActivatorUtilities.CreateInstance<ReflectionSearch>(db.Services, new Bm25Ranking(db.Get<NpgsqlDataSource>()));
         var approximates = options.KeywordCandidatePostings > 0;
+        // Semantic ranking by the exact scan, to print beside the configured one when that takes the HNSW
+        // index for the project (Memory:ExactSearchMaxShare: the project is the whole store).
+        var exactSemanticRanking = ExactVectorRanking(db);
+        var exactSemantic = ActivatorUtilities.CreateInstance<ReflectionSearch>(db.Services, exactSemanticRanking);
+        var indexed = !await db.Get<VectorRanking>().UsesExactScanAsync(new SearchFilter(Project), CancellationToken.None);
         foreach (var (title, queries) in new[] { ($"held-out half ({heldOut.Length} claims)", heldOut), ($"all {shuffled.Length} claims", shuffled) })
         {
             Console.WriteLine();
@@ -128,13 +133,21 @@ public sealed class SearchQualityCommand : IBenchCommand
             {
                 runs.Add(("keyword (BM25, exact)", SearchModes.Keyword, configured, exactKeyword));
             }
+            runs.Add((indexed ? "semantic (HNSW index, configured)" : "semantic (exact scan)", SearchModes.Semantic, configured, null));
+            if (indexed)
+            {
+                runs.Add(("semantic (exact scan)", SearchModes.Semantic, configured, exactSemantic));
+            }
             runs.AddRange(
             [
-                ("semantic", SearchModes.Semantic, configured, null),
                 ($"hybrid (RRF 1:{best.Weight}, chosen)", SearchModes.Hybrid, (1.0, best.Weight), null),
                 ($"hybrid (RRF {configured.Keyword}:{configured.Semantic}, configured)", SearchModes.Hybrid, configured, null),
-                ("hybrid (RRF 1:1)", SearchModes.Hybrid, (1.0, 1.0), null),
             ]);
+            if (indexed)
+            {
+                runs.Add(($"hybrid (RRF {configured.Keyword}:{configured.Semantic}, exact semantic)", SearchModes.Hybrid, configured, exactSemantic));
+            }
+            runs.Add(("hybrid (RRF 1:1)", SearchModes.Hybrid, (1.0, 1.0), null));
             foreach (var (label, mode, weights, search) in runs)
             {
                 var evaluation = await EvaluateAsync(mode, weights, queries, search);
@@ -142,15 +155,29 @@ public sealed class SearchQualityCommand : IBenchCommand
             }
         }
 
-        await PrintStagesAsync(db, shuffled.Select(q => q.Text).ToList());
+        await PrintStagesAsync(db, shuffled.Select(q => q.Text).ToList(), exactSemanticRanking);
         return 0;
+    }
+
+    /// <summary>The service's semantic ranking with every filter within Memory:ExactSearchMaxRows answered by the exact scan.</summary>
+    private static VectorRanking ExactVectorRanking(BenchDatabase db)
+    {
+        var options = db.Get<MemoryOptions>();
+        var exactOptions = new MemoryOptions
+        {
+            ExactSearchMaxRows = options.ExactSearchMaxRows,
+            ExactSearchMaxShare = 1,
+            HnswEfSearch = options.HnswEfSearch,
+            HnswOverFetch = options.HnswOverFetch,
+        };
+        return new VectorRanking(db.Get<NpgsqlDataSource>(), exactOptions, db.Get<EmbeddingSettings>());
     }
 
     /// <summary>
     /// Where a search's time goes: each stage of <see cref="ReflectionSearch"/> on its own, over the same
     /// claims (one client). Hybrid runs the two rankings concurrently after embedding the query.
     /// </summary>
-    private static async Task PrintStagesAsync(BenchDatabase db, IReadOnlyList<string> queries)
+    private static async Task PrintStagesAsync(BenchDatabase db, IReadOnlyList<string> queries, VectorRanking exactSemantic)
     {
         var embedder = db.Get<ReflectionEmbedder>();
         var keyword = db.Get<Bm25Ranking>();
@@ -172,6 +199,7 @@ public sealed class SearchQualityCommand : IBenchCommand
             ("keyword ranking, limit 10", i => keyword.RankAsync(queries[i], filter, 10, CancellationToken.None)),
             ("keyword ranking, depth 50 (hybrid's share)", async i => ranked.Add(await keyword.RankAsync(queries[i], filter, 50, CancellationToken.None))),
             ("semantic ranking, depth 50 (hybrid's share)", i => semantic.RankAsync(vectors[i], filter, 50, CancellationToken.None)),
+            ("semantic ranking, depth 50, exact scan", i => exactSemantic.RankAsync(vectors[i], filter, 50, CancellationToken.None)),
             ("loading the 10 results", i => db.Get<ReflectionStore>().LoadAsync(ranked[i].Take(10).Select(r => r.Id).ToList(), CancellationToken.None)),
         };
         foreach (var (label, run) in stages)
@@ -185,6 +213,19 @@ public sealed class SearchQualityCommand : IBenchCommand
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
             Console.WriteLine($"{label,-54} {new Latencies(latencies, cpu?.Stop())}");
+        }
+
+        // How much of the exact top 10 and top 50 the configured semantic ranking returns (1.0 when it is the exact scan).
+        foreach (var depth in new[] { 10, 50 })
+        {
+            double found = 0;
+            for (var i = 0; i < queries.Count; i++)
+            {
+                var exact = (await exactSemantic.RankAsync(vectors[i], filter, depth, CancellationToken.None)).Select(r => r.Id).ToHashSet();
+                var configured = await semantic.RankAsync(vectors[i], filter, depth, CancellationToken.None);
+                found += exact.Count == 0 ? 1 : (double)configured.Count(r => exact.Contains(r.Id)) / exact.Count;
+            }
+            Console.WriteLine($"semantic recall@{depth} of the configured ranking against the exact scan: {found / queries.Count:F4}");
         }
     }
 

@@ -79,6 +79,45 @@ public class VectorRankingTests
     }
 
     [Test]
+    public async Task A_filter_leaving_most_of_an_analysed_store_is_answered_by_the_index_with_the_exact_order()
+    {
+        await using var db = await MemoryDatabase.CreateAsync();
+        var embedder = new LocalEmbedder(256);
+        var vectors = new Dictionary<Guid, float[]>();
+        for (var i = 0; i < 20; i++)
+        {
+            var content = $"{Topics[i % Topics.Length]} in service {i % 3} on day {i}";
+            var outcome = await StoreAsync(db, Reflection(content, i < 17 ? "most" : "few"));
+            if (i < 17)
+            {
+                vectors[outcome.Id] = embedder.Embed(content);
+            }
+        }
+        var semantic = db.Get<VectorRanking>();
+        var most = new SearchFilter("most");
+
+        // Never analysed, the table's size is unknown: ExactSearchMaxRows alone decides.
+        Assert.That(await semantic.UsesExactScanAsync(most, CancellationToken.None), Is.True);
+
+        await using (var analyze = db.DataSource.CreateCommand("ANALYZE reflections"))
+        {
+            await analyze.ExecuteNonQueryAsync();
+        }
+        Assert.That(await semantic.UsesExactScanAsync(most, CancellationToken.None), Is.False, "17 of 20 rows: more than half");
+        Assert.That(await semantic.UsesExactScanAsync(new SearchFilter("few"), CancellationToken.None), Is.True);
+
+        var query = embedder.Embed("connection pool timeouts under load");
+        var expected = vectors
+            .Select(v => (v.Key, Similarity: Cosine(query, v.Value)))
+            .OrderByDescending(v => v.Similarity).ThenBy(v => v.Key)
+            .Take(5)
+            .ToList();
+        var ranked = await semantic.RankAsync(query, most, 5, CancellationToken.None);
+        Assert.That(ranked.Select(r => r.Id), Is.EqualTo(expected.Select(e => e.Key)));
+        Assert.That(ranked.Select(r => r.Score), Is.EqualTo(expected.Select(e => e.Similarity)).Within(1e-5));
+    }
+
+    [Test]
     public async Task An_existing_index_built_with_other_graph_settings_is_rebuilt_at_start()
     {
         await using var db = await MemoryDatabase.CreateAsync();

@@ -6,7 +6,8 @@ namespace SessionBuddy.Memory.Search;
 
 /// <summary>
 /// Semantic ranking: nearest reflections by cosine distance. A filter that leaves at most
-/// <see cref="MemoryOptions.ExactSearchMaxRows"/> rows (a bounded count decides) is answered exactly: the
+/// <see cref="MemoryOptions.ExactSearchMaxRows"/> rows and at most <see cref="MemoryOptions.ExactSearchMaxShare"/>
+/// of the table (a bounded count decides) is answered exactly: the
 /// distance to every matching row, read through the filter indexes (the covering
 /// <c>reflections_exact_scan</c> index for project and category). Otherwise the pgvector HNSW index
 /// answers, with filters inside the index scan (pgvector 0.8 iterative scans, relaxed order, re-sorted here).
@@ -41,10 +42,16 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
     // Rows without an embedding (stored while Ollama was down) count too, so the count can be read from
     // a narrow filter index: testing the embedding made PostgreSQL read the wide covering index instead,
     // 8 ms against 2 ms for a 5,000-row project. An over-count only sends a search to the HNSW index.
+    // @max is the smaller of ExactSearchMaxRows and ExactSearchMaxShare of the table's row estimate
+    // (reltuples, -1 until the table is first analysed: then ExactSearchMaxRows alone).
     private const string CountSql =
         $"""
-        SELECT count(*) FROM (
-            SELECT 1 FROM reflections r WHERE {SearchFilter.Sql} LIMIT @max + 1
+        WITH bound AS (
+            SELECT CASE WHEN @share < 1 AND c.reltuples >= 0 THEN least(@max, greatest(0, floor(@share * c.reltuples))::int) ELSE @max END AS max
+            FROM pg_class c WHERE c.oid = 'reflections'::regclass
+        )
+        SELECT count(*) <= (SELECT max FROM bound) FROM (
+            SELECT 1 FROM reflections r WHERE {SearchFilter.Sql} LIMIT (SELECT max FROM bound) + 1
         ) s
         """;
 
@@ -71,20 +78,35 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
     public async Task<IReadOnlyList<RankedId>> RankAsync(float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (!filter.IsEmpty && options.ExactSearchMaxRows > 0
-            && await CountAsync(connection, filter, options.ExactSearchMaxRows, cancellationToken) <= options.ExactSearchMaxRows)
+        if (await IsExactAsync(connection, filter, cancellationToken))
         {
             return await ExactAsync(connection, vector, embeddings.Key, filter, limit, cancellationToken);
         }
         return await NearestAsync(connection, vector, filter, limit, cancellationToken);
     }
 
-    private static async Task<long> CountAsync(NpgsqlConnection connection, SearchFilter filter, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when a search with <paramref name="filter"/> is answered by the exact scan: the filter leaves at
+    /// most <see cref="MemoryOptions.ExactSearchMaxRows"/> rows and at most <see cref="MemoryOptions.ExactSearchMaxShare"/>
+    /// of the table; otherwise (and without a filter) the HNSW index answers.
+    /// </summary>
+    public async Task<bool> UsesExactScanAsync(SearchFilter filter, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await IsExactAsync(connection, filter, cancellationToken);
+    }
+
+    private async Task<bool> IsExactAsync(NpgsqlConnection connection, SearchFilter filter, CancellationToken cancellationToken)
+    {
+        if (filter.IsEmpty || options.ExactSearchMaxRows <= 0)
+        {
+            return false;
+        }
         await using var command = new NpgsqlCommand(filter.Apply(CountSql), connection);
-        command.Parameters.AddWithValue("max", max);
+        command.Parameters.AddWithValue("max", options.ExactSearchMaxRows);
+        command.Parameters.AddWithValue("share", options.ExactSearchMaxShare);
         filter.AddParameters(command.Parameters);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<IReadOnlyList<RankedId>> ExactAsync(
