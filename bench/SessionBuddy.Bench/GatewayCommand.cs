@@ -43,6 +43,7 @@ public sealed class GatewayCommand : IBenchCommand
         var telemetryModes = args.Option("telemetry")?.Split(',');
         int[]? replicaCounts = args.Option("replicas") is { } counts ? [.. counts.Split(',').Select(int.Parse)] : null;
         var results = new List<LatencyStats>();
+        var floorsMeasured = false;
         if (running is not null)
         {
             results.AddRange(await MeasureMcpAsync(running, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, ""));
@@ -63,9 +64,10 @@ public sealed class GatewayCommand : IBenchCommand
             Console.WriteLine("starting PostgreSQL, RabbitMQ, the five services and the gateway ...");
             await using var app = await DistributedAppFixture.CreateAsync();
             var sessions = new List<string>();
-            results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, "", sessions));
+            results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, "", sessions, mcpFloor: true));
             results.AddRange(await MeasureSqlFloorAsync(app, [.. sessions.Select(Guid.Parse)], concurrencies, duration, floorWarmup));
             results.AddRange(await MeasureBusFloorAsync(app, Guid.Parse(sessions[0]), concurrencies, duration, floorWarmup));
+            floorsMeasured = true;
         }
         else
         {
@@ -104,6 +106,10 @@ public sealed class GatewayCommand : IBenchCommand
         foreach (var row in results.Where(r => r.Cpu is not null))
         {
             Console.WriteLine(row.CpuLine);
+        }
+        if (floorsMeasured)
+        {
+            PrintFloorShares(results);
         }
         if (telemetryModes is ["off", "on"] or ["on", "off"])
         {
@@ -146,6 +152,40 @@ public sealed class GatewayCommand : IBenchCommand
         }
     }
 
+    /// <summary>
+    /// Each tool's CPU per call beside the sum of the CPU per call of the floors it stands on (the in-process MCP
+    /// tool, the bare bus request/response and the store's own SQL, all measured in this run at the same
+    /// concurrency). Their ratio is the share of the floors' rate the tool reaches when CPU is what limits it.
+    /// </summary>
+    private static void PrintFloorShares(List<LatencyStats> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Gateway path vs the sum of its floors, CPU per call (all processes); share = floors / tool:");
+        (string Tool, string Sql)[] paths = [("mcp get_session", "sql floor: session read"), ("mcp add_message", "sql floor: message write (+outbox row)")];
+        foreach (var (tool, sql) in paths)
+        {
+            foreach (var row in results.Where(r => r.Name == tool && r.Cpu is not null))
+            {
+                double? PerCall(string name) => results.SingleOrDefault(r => r.Name == name && r.Concurrency == row.Concurrency) is { Cpu: { } cpu } floor
+                    ? cpu.Values.Sum() / floor.Calls
+                    : null;
+                var actual = row.Cpu!.Values.Sum() / row.Calls;
+                if (PerCall(McpFloorName) is not { } mcp || PerCall(BusFloorName) is not { } bus || PerCall(sql) is not { } store)
+                {
+                    continue;
+                }
+                var floors = mcp + bus + store;
+                Console.WriteLine(
+                    $"  {tool,-16} {row.Concurrency,3} clients: {actual:0.00} ms/call vs floors {floors:0.00} ms " +
+                    $"(mcp {mcp:0.00} + bus {bus:0.00} + sql {store:0.00}): {floors / actual * 100:0} % of the floors' rate");
+            }
+        }
+    }
+
+    private const string McpFloorName = "mcp floor: get_liveness (in-process)";
+
+    private const string BusFloorName = "bus floor: MassTransit request/response";
+
     private static string Change(double on, double off) => $"{(on - off) / off * 100,6:+0.0;-0.0} %";
 
     // CPU per call moves far less than rates and latency when other work shares the cores.
@@ -154,8 +194,9 @@ public sealed class GatewayCommand : IBenchCommand
 
     /// <summary>Tool calls through the gateway: one MCP client per caller, each writing to its own session.</summary>
     /// <param name="sessions">Receives the ids of the sessions the callers created.</param>
+    /// <param name="mcpFloor">Measure the in-process MCP floor (get_liveness) even when it is not among <paramref name="tools"/>.</param>
     private static async Task<List<LatencyStats>> MeasureMcpAsync(Uri endpoint, string[] tools, int[] concurrencies, TimeSpan duration,
-        TimeSpan warmupAll, TimeSpan maxWarmup, TimeSpan warmup, string label, List<string>? sessions = null)
+        TimeSpan warmupAll, TimeSpan maxWarmup, TimeSpan warmup, string label, List<string>? sessions = null, bool mcpFloor = false)
     {
         var results = new List<LatencyStats>();
         // One MCP client per caller (the .NET 2.x client's default, stateless flow).
@@ -192,9 +233,9 @@ public sealed class GatewayCommand : IBenchCommand
         foreach (var concurrency in concurrencies)
         {
             // The MCP floor: a tool answered inside the gateway, no bus.
-            if (tools.Contains("get_liveness"))
+            if (mcpFloor || tools.Contains("get_liveness"))
             {
-                results.Add(await LatencyRun.MeasureAsync("mcp floor: get_liveness (in-process)" + label, concurrency, duration,
+                results.Add(await LatencyRun.MeasureAsync(McpFloorName + label, concurrency, duration,
                     (caller, n) => Call("get_liveness", caller, n), warmup: warmup));
             }
             if (tools.Contains("get_session"))
@@ -266,7 +307,7 @@ public sealed class GatewayCommand : IBenchCommand
                 // The Sessions service itself over the bus, without gateway and MCP.
                 results.Add(await LatencyRun.MeasureAsync("bus + service: GetSession request", concurrency, duration,
                     (_, _) => getSession.GetResponse<SessionDetails, RequestRejected>(new GetSession(sessionId)), warmup: warmup));
-                results.Add(await LatencyRun.MeasureAsync("bus floor: MassTransit request/response", concurrency, duration,
+                results.Add(await LatencyRun.MeasureAsync(BusFloorName, concurrency, duration,
                     (_, n) => client.GetResponse<BenchPong>(new BenchPing(n)), warmup: warmup));
             }
             return results;
