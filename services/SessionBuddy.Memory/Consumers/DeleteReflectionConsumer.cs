@@ -1,21 +1,20 @@
 using MassTransit;
-using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
+using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.Consumers;
 
 /// <summary>delete_reflection: an unknown id is reported, not silently accepted.</summary>
 public sealed class DeleteReflectionConsumer(ReflectionStore store, MemoryAccess access) : IConsumer<DeleteReflection>
 {
-    public async Task Consume(ConsumeContext<DeleteReflection> context)
+    public Task Consume(ConsumeContext<DeleteReflection> context) => context.RespondWithAsync(async () =>
     {
         var id = context.Message.ReflectionId;
         if (id == Guid.Empty)
         {
-            await context.RespondAsync(RequestRejected.InvalidArgument("id", "must be a reflection id returned by store_reflection"));
-            return;
+            throw RequestRejectedException.InvalidArgument("id", "must be a reflection id returned by store_reflection");
         }
         if (!await store.DeleteAsync(id, context.CancellationToken))
         {
@@ -23,9 +22,8 @@ public sealed class DeleteReflectionConsumer(ReflectionStore store, MemoryAccess
             var message = await access.MergedIntoAsync(id, context.CancellationToken) is { } survivor
                 ? $"reflection {id} was merged into {survivor} by memory optimisation (its content is under that one's metadata.merged_from); delete {survivor} instead"
                 : $"no reflection {id}";
-            await context.RespondAsync(RequestRejected.NotFound("id", message));
-            return;
+            throw RequestRejectedException.NotFound("id", message);
         }
-        await context.RespondAsync(new ReflectionDeleted(id, true));
-    }
+        return new ReflectionDeleted(id, true);
+    });
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Optimization;
+using SessionBuddy.Memory.Reflections;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.Consumers;
@@ -9,12 +10,6 @@ namespace SessionBuddy.Memory.Consumers;
 public sealed class GetMemoryHealthConsumer(MemoryHealthReader health) : IConsumer<GetMemoryHealth>
 {
     public Task Consume(ConsumeContext<GetMemoryHealth> context) =>
-        context.RespondWithAsync(() =>
-        {
-            if (ReflectionRequestValidation.CheckName("project", context.Message.Project, ReflectionLimits.MaxProjectLength, out var project) is { } rejected)
-            {
-                throw new RequestRejectedException(rejected);
-            }
-            return health.ReadAsync(project, context.CancellationToken);
-        });
+        context.RespondWithAsync(() => health.ReadAsync(
+            ReflectionRules.Name("project", context.Message.Project, ReflectionLimits.MaxProjectLength), context.CancellationToken));
 }

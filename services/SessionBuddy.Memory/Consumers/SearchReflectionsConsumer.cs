@@ -1,7 +1,9 @@
 using MassTransit;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Memories;
+using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
+using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.Consumers;
 
@@ -10,14 +12,13 @@ public sealed class SearchReflectionsConsumer(ReflectionSearch search, MemoryAcc
 {
     public async Task Consume(ConsumeContext<SearchReflections> context)
     {
-        if (ReflectionRequestValidation.TryCreate(context.Message, out var query) is { } rejected)
+        ReflectionSearchResults? results = null;
+        await context.RespondWithAsync(async () =>
+            results = await search.SearchAsync(ReflectionRules.Validate(context.Message), context.CancellationToken));
+        if (results is not null)
         {
-            await context.RespondAsync(rejected);
-            return;
+            // Hits feed the access counts that optimisation decays; recorded after answering, best effort.
+            await access.RecordAsync(results.Results.Select(r => r.Id).ToList(), context.CancellationToken);
         }
-        var results = await search.SearchAsync(query, context.CancellationToken);
-        await context.RespondAsync(results);
-        // Hits feed the access counts that optimisation decays; recorded after answering, best effort.
-        await access.RecordAsync(results.Results.Select(r => r.Id).ToList(), context.CancellationToken);
     }
 }

@@ -5,6 +5,9 @@ using Npgsql;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.KnowledgeGraph;
+using SessionBuddy.Memory.Memories;
+using SessionBuddy.Memory.Optimization;
+using SessionBuddy.Memory.Patterns;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
 using SessionBuddy.ServiceDefaults.Data;
@@ -28,7 +31,7 @@ public static class Extensions
         builder.Services.AddHostedService<EmbeddingColumn>();
         builder.Services.AddHostedService<ReembeddingWorker>();
         builder.Services.AddHostedService<EmbedderPreload>();
-        builder.Services.AddHostedService<Optimization.ScheduledOptimization>();
+        builder.Services.AddHostedService<ScheduledOptimization>();
         builder.AddServiceBus(ServiceNames.Memory, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 
@@ -111,6 +114,24 @@ public static class Extensions
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
         services.AddMemories(configuration);
+        return services;
+    }
+
+    /// <summary>Generic memories, patterns, worker history and optimisation, on the reflection store and search.</summary>
+    private static IServiceCollection AddMemories(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(new MemoryCatalog(configuration.GetSection("Memory:ExtraCategories").Get<string[]>()));
+        var optimization = configuration.GetSection(OptimizationOptions.SectionName).Get<OptimizationOptions>() ?? new OptimizationOptions();
+        if (optimization.SimilarityThreshold is <= 0 or > 1)
+        {
+            throw new InvalidOperationException($"{OptimizationOptions.SectionName}:SimilarityThreshold must be in (0, 1], got {optimization.SimilarityThreshold}.");
+        }
+        services.AddSingleton(optimization);
+        services.AddSingleton<MemoryAccess>();
+        services.AddTransient<MemorySearch>();
+        services.AddTransient<PatternStore>();
+        services.AddTransient<MemoryOptimizer>();
+        services.AddTransient<MemoryHealthReader>();
         return services;
     }
 }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Memory.Consumers;
 using SessionBuddy.Memory.IntegrationEvents.EventHandling;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
@@ -29,11 +28,7 @@ public static class MemoryRules
             throw RequestRejectedException.InvalidArgument("category", "'akosha_result' is written by the Akosha hub; use akosha_push_results on a hub");
         }
         var reflection = new StoreReflection(message.OperationId, message.Content, message.Tags, message.Project, null, message.Metadata);
-        if (ReflectionRequestValidation.TryCreate(reflection, options, out var validated) is { } rejected)
-        {
-            throw new RequestRejectedException(rejected);
-        }
-        return validated with { Category = category };
+        return ReflectionRules.Validate(reflection, options) with { Category = category };
     }
 
     public static ReflectionQuery Validate(SearchMemories message, MemoryCatalog catalog)
@@ -124,10 +119,7 @@ public static class MemoryRules
     /// <summary>The reflection query rules (query, limit, min_score, mode, project), without the reflection category.</summary>
     public static ReflectionQuery SearchQuery(SearchReflections message)
     {
-        if (ReflectionRequestValidation.TryCreate(message, out var query) is { } rejected)
-        {
-            throw new RequestRejectedException(rejected);
-        }
+        var query = ReflectionRules.Validate(message);
         return query with { Filter = query.Filter with { Category = null } };
     }
 

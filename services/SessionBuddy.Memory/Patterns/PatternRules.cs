@@ -1,6 +1,6 @@
 using SessionBuddy.Contracts.Memory;
-using SessionBuddy.Memory.Consumers;
 using SessionBuddy.Memory.Memories;
+using SessionBuddy.Memory.Reflections;
 using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.Patterns;
@@ -84,12 +84,5 @@ public static class PatternRules
                 "pattern_type", $"'{MemoryRules.Shorten(value)}' is not a type name: lower-case letters, digits, _ . - (at most {PatternLimits.MaxTypeLength}), e.g. code, workflow, error");
     }
 
-    private static string? Project(string? value)
-    {
-        if (ReflectionRequestValidation.CheckName("project", value, ReflectionLimits.MaxProjectLength, out var project) is { } rejected)
-        {
-            throw new RequestRejectedException(rejected);
-        }
-        return project;
-    }
+    private static string? Project(string? value) => ReflectionRules.Name("project", value, ReflectionLimits.MaxProjectLength);
 }
