@@ -51,7 +51,7 @@ public sealed class ForwardingTests
         try
         {
             var word = PushToHubTests.Word();
-            var stored = await AkoshaInstances.AskAsync<StoreReflection, ReflectionStored>(Instances.BusA, new StoreReflection(
+            var stored = await AkoshaInstances.AskAsync<StoreReflection, StoreReflectionReply>(Instances.BusA, new StoreReflection(
                 Guid.NewGuid(), $"Retry the {word} migration with a smaller batch", ["migrations", "lesson"], "billing", null, null));
             var session = EndedSession(word, $"Moved the {word} importer to streaming; memory use fell by half.");
             await Instances.BusA.Publish(session);
@@ -109,7 +109,7 @@ public sealed class ForwardingTests
     public async Task WithForwardingOffNeitherReflectionsNorSessionSummariesArePushed()
     {
         var word = PushToHubTests.Word();
-        var stored = await AkoshaInstances.AskAsync<StoreReflection, ReflectionStored>(Instances.BusA, new StoreReflection(
+        var stored = await AkoshaInstances.AskAsync<StoreReflection, StoreReflectionReply>(Instances.BusA, new StoreReflection(
             Guid.NewGuid(), $"Keep the {word} cache warm before the nightly report", ["cache"], "reports", null, null));
         var session = EndedSession(word, $"Tuned the {word} report cache.");
         await Instances.BusA.Publish(session);

@@ -48,8 +48,8 @@ public partial class BuiltInEmbedderTests : MemoryBusTests
             "After the upgrade the nightly export job kept dying with out-of-memory errors because it loaded every invoice " +
             "into a list before writing the file. Streaming the rows with a server-side cursor and writing them in chunks of " +
             "a thousand kept the worker under two hundred megabytes and the export now finishes in four minutes.";
-        var store = await Send<StoreReflection, ReflectionStored>(new StoreReflection(Guid.NewGuid(), content, null, "next-call", null, null));
-        Assert.That(store.Is(out Response<ReflectionStored>? stored), Is.True);
+        var store = await Send<StoreReflection, StoreReflectionReply>(new StoreReflection(Guid.NewGuid(), content, null, "next-call", null, null));
+        Assert.That(store.Is(out Response<StoreReflectionReply>? stored), Is.True);
         Assert.That(stored!.Message.Embedded, Is.True);
 
         var results = await SearchAsync("batch report process crashes from running short of RAM", "next-call", SearchModes.Semantic);
@@ -67,8 +67,8 @@ public partial class BuiltInEmbedderTests : MemoryBusTests
         var ids = new Dictionary<string, Guid>();
         foreach (var text in Paraphrases.Select(p => p.Memory).Concat(Distractors))
         {
-            var store = await Send<StoreReflection, ReflectionStored>(new StoreReflection(Guid.NewGuid(), text, null, project, null, null));
-            Assert.That(store.Is(out Response<ReflectionStored>? stored), Is.True);
+            var store = await Send<StoreReflection, StoreReflectionReply>(new StoreReflection(Guid.NewGuid(), text, null, project, null, null));
+            Assert.That(store.Is(out Response<StoreReflectionReply>? stored), Is.True);
             ids[text] = stored!.Message.Id;
         }
 
@@ -85,8 +85,8 @@ public partial class BuiltInEmbedderTests : MemoryBusTests
     [Test]
     public async Task Reembed_memories_reports_an_up_to_date_store_and_starts_nothing()
     {
-        var store = await Send<StoreReflection, ReflectionStored>(new StoreReflection(Guid.NewGuid(), "already embedded by the model", null, "reembed", null, null));
-        Assert.That(store.Is(out Response<ReflectionStored>? _), Is.True);
+        var store = await Send<StoreReflection, StoreReflectionReply>(new StoreReflection(Guid.NewGuid(), "already embedded by the model", null, "reembed", null, null));
+        Assert.That(store.Is(out Response<StoreReflectionReply>? _), Is.True);
 
         var reply = await Send<ReembedMemories, ReembeddingProgress>(new ReembedMemories());
 

@@ -19,15 +19,15 @@ public class ConsumerTests : MemoryBusTests
     public async Task Store_search_delete_and_stats_round_trip()
     {
         using var metadata = JsonDocument.Parse("""{"source":"test"}""");
-        var store = await Send<StoreReflection, ReflectionStored>(new StoreReflection(
+        var store = await Send<StoreReflection, StoreReflectionReply>(new StoreReflection(
             Guid.NewGuid(), "MassTransit round trip: the outbox dispatcher retries publishes", ["bus"], "consumers", "session-1", metadata.RootElement));
-        Assert.That(store.Is(out Response<ReflectionStored>? stored), Is.True);
+        Assert.That(store.Is(out Response<StoreReflectionReply>? stored), Is.True);
         Assert.That(stored!.Message.Deduplicated, Is.False);
         Assert.That(stored.Message.Embedded, Is.True);
 
-        var again = await Send<StoreReflection, ReflectionStored>(new StoreReflection(
+        var again = await Send<StoreReflection, StoreReflectionReply>(new StoreReflection(
             Guid.NewGuid(), "MassTransit round trip: the outbox dispatcher retries publishes", null, "consumers", null, null));
-        Assert.That(again.Is(out Response<ReflectionStored>? duplicate), Is.True);
+        Assert.That(again.Is(out Response<StoreReflectionReply>? duplicate), Is.True);
         Assert.That(duplicate!.Message.Id, Is.EqualTo(stored.Message.Id));
         Assert.That(duplicate.Message.Deduplicated, Is.True);
 
@@ -42,9 +42,9 @@ public class ConsumerTests : MemoryBusTests
         Assert.That(stats.Is(out Response<ReflectionStats>? counted), Is.True);
         Assert.That(counted!.Message.TotalReflections, Is.EqualTo(1));
 
-        var delete = await Send<DeleteReflection, ReflectionDeleted>(new DeleteReflection(stored.Message.Id));
-        Assert.That(delete.Is(out Response<ReflectionDeleted>? _), Is.True);
-        var deleteAgain = await Send<DeleteReflection, ReflectionDeleted>(new DeleteReflection(stored.Message.Id));
+        var delete = await Send<DeleteReflection, DeleteReflectionReply>(new DeleteReflection(stored.Message.Id));
+        Assert.That(delete.Is(out Response<DeleteReflectionReply>? _), Is.True);
+        var deleteAgain = await Send<DeleteReflection, DeleteReflectionReply>(new DeleteReflection(stored.Message.Id));
         Assert.That(deleteAgain.Is(out Response<RequestRejected>? notFound), Is.True);
         Assert.That(notFound!.Message.Code, Is.EqualTo(RejectionCodes.NotFound));
         Assert.That(notFound.Message.Argument, Is.EqualTo("id"));
@@ -64,7 +64,7 @@ public class ConsumerTests : MemoryBusTests
     {
         var before = await _db.CountAsync("SELECT count(*) FROM reflections");
 
-        var response = await Send<StoreReflection, ReflectionStored>(request);
+        var response = await Send<StoreReflection, StoreReflectionReply>(request);
 
         Assert.That(response.Is(out Response<RequestRejected>? rejected), Is.True);
         Assert.That(rejected!.Message.Code, Is.EqualTo(RejectionCodes.InvalidArgument));

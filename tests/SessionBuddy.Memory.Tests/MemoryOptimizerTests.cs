@@ -15,7 +15,7 @@ public class MemoryOptimizerTests
     [OneTimeTearDown]
     public async Task DropDatabase() => await _db.DisposeAsync();
 
-    private Task<MemoryStored> StoreAsync(string content, string? project, string category = MemoryCategories.Reflection) =>
+    private Task<StoreMemoryReply> StoreAsync(string content, string? project, string category = MemoryCategories.Reflection) =>
         _db.Get<MemorySearch>().StoreAsync(new NewReflection(Guid.NewGuid(), content, [], project, null, null, category), CancellationToken.None);
 
     [Test]

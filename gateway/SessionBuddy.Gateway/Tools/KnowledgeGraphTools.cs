@@ -26,11 +26,11 @@ public sealed class KnowledgeGraphTools(ServiceRequests requests)
 
     [McpServerTool(Name = "add_observation", UseStructuredContent = true)]
     [Description("Add a fact to an existing entity; a fact it already has is not added twice (added = false).")]
-    public Task<ObservationAdded> AddObservation(
+    public Task<AddObservationReply> AddObservation(
         [Description("Name of an existing entity.")] string entityName,
         [Description("The fact to record (1..10,000 characters).")] string observation,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<AddObservation, ObservationAdded>(new AddObservation(Guid.NewGuid(), entityName, observation), cancellationToken);
+        requests.SendAsync<AddObservation, AddObservationReply>(new AddObservation(Guid.NewGuid(), entityName, observation), cancellationToken);
 
     [McpServerTool(Name = "create_relation", UseStructuredContent = true)]
     [Description("Relate two existing entities: from_entity -relation_type-> to_entity. Self relations and duplicates are refused.")]
@@ -85,8 +85,8 @@ public sealed class KnowledgeGraphTools(ServiceRequests requests)
 
     [McpServerTool(Name = "delete_entity", UseStructuredContent = true, Destructive = true)]
     [Description("Delete an entity with its observations and every relation to or from it.")]
-    public Task<EntityDeleted> DeleteEntity(
+    public Task<DeleteEntityReply> DeleteEntity(
         [Description("Name of the entity.")] string name,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<DeleteEntity, EntityDeleted>(new DeleteEntity(name), cancellationToken);
+        requests.SendAsync<DeleteEntity, DeleteEntityReply>(new DeleteEntity(name), cancellationToken);
 }

@@ -15,14 +15,14 @@ public sealed class MemoryTools(ServiceRequests requests)
 {
     [McpServerTool(Name = "store_reflection", UseStructuredContent = true)]
     [Description("Store a reflection (an insight worth remembering) with its embedding. Identical content in the same project returns the existing id with deduplicated: true.")]
-    public Task<ReflectionStored> StoreReflection(
+    public Task<StoreReflectionReply> StoreReflection(
         [Description("The reflection text (non-empty, at most Memory:MaxContentLength characters).")] string content,
         [Description("Tags to filter by later.")] string[]? tags = null,
         [Description("Project it belongs to; searches with project only see that project.")] string? project = null,
         [Description("Session it came from.")] string? sessionId = null,
         [Description("Free-form JSON object stored with it.")] JsonElement? metadata = null,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<StoreReflection, ReflectionStored>(
+        requests.SendAsync<StoreReflection, StoreReflectionReply>(
             new StoreReflection(Guid.NewGuid(), content, tags, project, sessionId, metadata), cancellationToken);
 
     [McpServerTool(Name = "search_reflections", UseStructuredContent = true, ReadOnly = true)]
@@ -67,21 +67,21 @@ public sealed class MemoryTools(ServiceRequests requests)
 
     [McpServerTool(Name = "delete_reflection", UseStructuredContent = true, Destructive = true)]
     [Description("Delete a reflection (or any memory) by id.")]
-    public Task<ReflectionDeleted> DeleteReflection(
+    public Task<DeleteReflectionReply> DeleteReflection(
         [Description("Id (UUID) returned by store_reflection.")] string id,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<DeleteReflection, ReflectionDeleted>(new DeleteReflection(ToolArguments.Id(id, "id")), cancellationToken);
+        requests.SendAsync<DeleteReflection, DeleteReflectionReply>(new DeleteReflection(ToolArguments.Id(id, "id")), cancellationToken);
 
     [McpServerTool(Name = "store_memory", UseStructuredContent = true)]
     [Description("Store a categorised memory (fact, decision, preference, insight, error, solution, code, task, note, conversation, general, ...). Identical content in the same category and project returns the existing id with deduplicated: true.")]
-    public Task<MemoryStored> StoreMemory(
+    public Task<StoreMemoryReply> StoreMemory(
         [Description("The memory text (non-empty).")] string content,
         [Description("A known category, e.g. fact, decision, preference, solution.")] string category,
         [Description("JSON object stored with it; search_memories filters on it by equality.")] JsonElement? metadata = null,
         [Description("Project it belongs to.")] string? project = null,
         [Description("Tags.")] string[]? tags = null,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<StoreMemory, MemoryStored>(new StoreMemory(Guid.NewGuid(), content, category, metadata, project, tags), cancellationToken);
+        requests.SendAsync<StoreMemory, StoreMemoryReply>(new StoreMemory(Guid.NewGuid(), content, category, metadata, project, tags), cancellationToken);
 
     [McpServerTool(Name = "search_memories", UseStructuredContent = true, ReadOnly = true)]
     [Description("Search memories (every category, reflections included, unless category is given); metadata is an equality filter: each key must have exactly that value.")]
@@ -97,14 +97,14 @@ public sealed class MemoryTools(ServiceRequests requests)
 
     [McpServerTool(Name = "store_pattern", UseStructuredContent = true)]
     [Description("Record a recurring pattern. The same name (in the same project) again counts another occurrence, takes the new description and adds the examples.")]
-    public Task<PatternStored> StorePattern(
+    public Task<StorePatternReply> StorePattern(
         [Description("Pattern name, unique per project.")] string name,
         [Description("Kind of pattern, e.g. code, workflow, error, architecture.")] string patternType,
         [Description("What the pattern is and when it applies.")] string description,
         [Description("Examples of it.")] string[]? examples = null,
         [Description("Project it belongs to.")] string? project = null,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<StorePattern, PatternStored>(new StorePattern(Guid.NewGuid(), name, patternType, description, examples, project), cancellationToken);
+        requests.SendAsync<StorePattern, StorePatternReply>(new StorePattern(Guid.NewGuid(), name, patternType, description, examples, project), cancellationToken);
 
     [McpServerTool(Name = "find_patterns", UseStructuredContent = true, ReadOnly = true)]
     [Description("Find patterns relevant to a query (ranked), or without a query the most frequent ones.")]

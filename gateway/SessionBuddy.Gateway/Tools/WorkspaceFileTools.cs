@@ -22,23 +22,23 @@ public sealed class WorkspaceFileTools(ServiceRequests requests)
 
     [McpServerTool(Name = "session_write_file", UseStructuredContent = true)]
     [Description("Create or replace a text file in the session's workspace (parent directories are created).")]
-    public Task<SessionFileWritten> SessionWriteFile(
+    public Task<WriteSessionFileReply> SessionWriteFile(
         [Description("Session id (UUID).")] string sessionId,
         [Description("Path relative to the session workspace.")] string path,
         [Description("The whole new content (limited by Sessions:MaxFileBytes).")] string content,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<WriteSessionFile, SessionFileWritten>(
+        requests.SendAsync<WriteSessionFile, WriteSessionFileReply>(
             new WriteSessionFile(ToolArguments.Id(sessionId, "session_id"), path, content), cancellationToken);
 
     [McpServerTool(Name = "session_edit_file", UseStructuredContent = true)]
     [Description("Replace the one exact occurrence of old with new in a workspace file; fails when old is absent or occurs more than once.")]
-    public Task<SessionFileWritten> SessionEditFile(
+    public Task<WriteSessionFileReply> SessionEditFile(
         [Description("Session id (UUID).")] string sessionId,
         [Description("Path relative to the session workspace.")] string path,
         [Description("The exact text to replace; must occur exactly once.")] string old,
         [Description("The replacement text.")] string @new,
         CancellationToken cancellationToken = default) =>
-        requests.SendAsync<EditSessionFile, SessionFileWritten>(
+        requests.SendAsync<EditSessionFile, WriteSessionFileReply>(
             new EditSessionFile(ToolArguments.Id(sessionId, "session_id"), path, old, @new), cancellationToken);
 
     [McpServerTool(Name = "session_list_files", UseStructuredContent = true, ReadOnly = true)]

@@ -12,7 +12,7 @@ public sealed record EntityDetails(
     DateTimeOffset CreatedAt);
 
 /// <summary>Reply to <see cref="AddObservation"/>: <see cref="Added"/> is false when the entity already had it.</summary>
-public sealed record ObservationAdded(string EntityName, string Observation, bool Added, int ObservationCount);
+public sealed record AddObservationReply(string EntityName, string Observation, bool Added, int ObservationCount);
 
 /// <summary>A directed relation <see cref="FromEntity"/> → <see cref="ToEntity"/>.</summary>
 public sealed record RelationDetails(
@@ -53,4 +53,4 @@ public sealed record ExtractedEntity(string Name, string EntityType, int Occurre
 
 public sealed record ExtractedEntities(IReadOnlyList<ExtractedEntity> Entities);
 
-public sealed record EntityDeleted(string Name, bool Deleted, long RelationsDeleted, long ObservationsDeleted);
+public sealed record DeleteEntityReply(string Name, bool Deleted, long RelationsDeleted, long ObservationsDeleted);

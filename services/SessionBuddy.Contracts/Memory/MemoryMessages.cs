@@ -33,7 +33,7 @@ public sealed record SearchMemories(
 /// <summary>worker_search_history: memories of category worker_execution, optionally by worker type and status.</summary>
 public sealed record SearchWorkerHistory(string Query, string? WorkerType = null, string? Status = null, int? Limit = null);
 
-public sealed record MemoryStored(
+public sealed record StoreMemoryReply(
     Guid Id,
     bool Deduplicated,
     string Category,

@@ -30,7 +30,7 @@ public sealed record PatternDetails(
     DateTimeOffset LastSeen);
 
 /// <summary>Reply to <see cref="StorePattern"/>: <see cref="Created"/> is false when an existing pattern was updated.</summary>
-public sealed record PatternStored(PatternDetails Pattern, bool Created);
+public sealed record StorePatternReply(PatternDetails Pattern, bool Created);
 
 /// <summary>A found pattern; <see cref="Score"/> and <see cref="MatchedBy"/> are null when no query was given.</summary>
 public sealed record PatternMatch(PatternDetails Pattern, double? Score, string? MatchedBy);

@@ -7,7 +7,7 @@ namespace SessionBuddy.Contracts.Memory;
 /// made (the provider was unreachable): the reflection is then found by keyword search only, and
 /// <see cref="Warnings"/> says why.
 /// </summary>
-public sealed record ReflectionStored(
+public sealed record StoreReflectionReply(
     Guid Id,
     bool Deduplicated,
     string? Project,
@@ -43,7 +43,7 @@ public sealed record ReflectionSearchResults(
     string Mode,
     IReadOnlyList<string> Warnings);
 
-public sealed record ReflectionDeleted(Guid Id, bool Deleted);
+public sealed record DeleteReflectionReply(Guid Id, bool Deleted);
 
 public sealed record ReflectionStats(
     string? Project,

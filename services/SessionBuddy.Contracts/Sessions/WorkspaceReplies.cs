@@ -10,7 +10,7 @@ public sealed record SessionFileContent(Guid SessionId, string Path, string Cont
 
 public sealed record SessionFileBytes(Guid SessionId, string Path, byte[] Content);
 
-public sealed record SessionFileWritten(Guid SessionId, string Path, long Bytes);
+public sealed record WriteSessionFileReply(Guid SessionId, string Path, long Bytes);
 
 public sealed record SessionFileEntry(string Path, string Type, long Bytes);
 

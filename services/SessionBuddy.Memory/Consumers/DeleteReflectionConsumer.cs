@@ -24,6 +24,6 @@ public sealed class DeleteReflectionConsumer(ReflectionStore store, MemoryAccess
                 : $"no reflection {id}";
             throw RequestRejectedException.NotFound("id", message);
         }
-        return new ReflectionDeleted(id, true);
+        return new DeleteReflectionReply(id, true);
     });
 }

@@ -17,6 +17,6 @@ public sealed class StoreReflectionConsumer(ReflectionStore store, ReflectionEmb
         IReadOnlyList<string> warnings = embedded.Warning is { } warning && !outcome.Embedded
             ? [$"{warning}; stored without an embedding, found by keyword search only"]
             : [];
-        return new ReflectionStored(outcome.Id, outcome.Deduplicated, reflection.Project, outcome.Embedded, outcome.CreatedAt, warnings);
+        return new StoreReflectionReply(outcome.Id, outcome.Deduplicated, reflection.Project, outcome.Embedded, outcome.CreatedAt, warnings);
     });
 }

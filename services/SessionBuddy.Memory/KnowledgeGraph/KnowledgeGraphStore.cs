@@ -143,7 +143,7 @@ public sealed class KnowledgeGraphStore(NpgsqlDataSource dataSource)
         return created;
     }
 
-    public async Task<ObservationAdded> AddObservationAsync(Guid operationId, string entityName, string observation, CancellationToken cancellationToken)
+    public async Task<AddObservationReply> AddObservationAsync(Guid operationId, string entityName, string observation, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -168,7 +168,7 @@ public sealed class KnowledgeGraphStore(NpgsqlDataSource dataSource)
         count.Parameters.AddWithValue("id", entity.Id);
         var observations = (int)(await count.ExecuteScalarAsync(cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
-        return new ObservationAdded(entity.Name, observation, added, observations);
+        return new AddObservationReply(entity.Name, observation, added, observations);
     }
 
     public async Task<RelationDetails> CreateRelationAsync(
@@ -296,7 +296,7 @@ public sealed class KnowledgeGraphStore(NpgsqlDataSource dataSource)
         return new KnowledgeGraphStats(entities, relations, observations, lists[0], lists[1], lists[2]);
     }
 
-    public async Task<EntityDeleted> DeleteEntityAsync(string name, CancellationToken cancellationToken)
+    public async Task<DeleteEntityReply> DeleteEntityAsync(string name, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(DeleteSql);
         command.Parameters.AddWithValue("name", name);
@@ -305,7 +305,7 @@ public sealed class KnowledgeGraphStore(NpgsqlDataSource dataSource)
         {
             throw RequestRejectedException.NotFound("name", $"no entity named '{name}'");
         }
-        return new EntityDeleted(reader.GetString(0), true, reader.GetInt64(1), reader.GetInt64(2));
+        return new DeleteEntityReply(reader.GetString(0), true, reader.GetInt64(1), reader.GetInt64(2));
     }
 
     private static async Task<EntityDetails> RequireEntityAsync(

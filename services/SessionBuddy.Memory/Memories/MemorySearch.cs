@@ -11,14 +11,14 @@ namespace SessionBuddy.Memory.Memories;
 /// </summary>
 public sealed class MemorySearch(ReflectionStore store, ReflectionEmbedder embedder, ReflectionSearch search, MemoryAccess access)
 {
-    public async Task<MemoryStored> StoreAsync(NewReflection memory, CancellationToken cancellationToken)
+    public async Task<StoreMemoryReply> StoreAsync(NewReflection memory, CancellationToken cancellationToken)
     {
         var embedded = await embedder.EmbedAsync([memory.EmbeddedText], cancellationToken);
         var outcome = (await store.StoreAsync([memory], embedded.Vectors, cancellationToken))[0];
         IReadOnlyList<string> warnings = embedded.Warning is { } warning && !outcome.Embedded
             ? [$"{warning}; stored without an embedding, found by keyword search only"]
             : [];
-        return new MemoryStored(outcome.Id, outcome.Deduplicated, memory.Category, memory.Project, outcome.Embedded, outcome.CreatedAt, warnings);
+        return new StoreMemoryReply(outcome.Id, outcome.Deduplicated, memory.Category, memory.Project, outcome.Embedded, outcome.CreatedAt, warnings);
     }
 
     /// <summary>Stores several memories with one embedding call and one insert (no per-memory outcome).</summary>

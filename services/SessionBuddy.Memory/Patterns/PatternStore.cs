@@ -61,7 +61,7 @@ public sealed class PatternStore(NpgsqlDataSource dataSource, MemorySearch memor
 
     private const string ByMemorySql = $"SELECT {Columns} FROM patterns WHERE memory_id = ANY(@ids)";
 
-    public async Task<PatternStored> StoreAsync(NewPattern pattern, CancellationToken cancellationToken)
+    public async Task<StorePatternReply> StoreAsync(NewPattern pattern, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -72,7 +72,7 @@ public sealed class PatternStore(NpgsqlDataSource dataSource, MemorySearch memor
             await using var reader = await applied.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                return new PatternStored(Read(reader, out _), reader.GetBoolean(10));
+                return new StorePatternReply(Read(reader, out _), reader.GetBoolean(10));
             }
         }
 
@@ -116,7 +116,7 @@ public sealed class PatternStore(NpgsqlDataSource dataSource, MemorySearch memor
         {
             await reflections.DeleteAsync(old, cancellationToken);
         }
-        return new PatternStored(details, created);
+        return new StorePatternReply(details, created);
     }
 
     public async Task<PatternSearchResults> FindAsync(PatternQuery query, CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, SessionStore ses
         return new SessionFileBytes(sessionId, relative, await backend.ReadAsync(relative, ct));
     }
 
-    public async Task<SessionFileWritten> WriteAsync(Guid sessionId, string? path, string? content, CancellationToken ct)
+    public async Task<WriteSessionFileReply> WriteAsync(Guid sessionId, string? path, string? content, CancellationToken ct)
     {
         var relative = WorkspacePath.Normalize(path);
         WorkspacePath.EnsureWritable(relative);
@@ -39,10 +39,10 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, SessionStore ses
         var (backend, workspaceDir) = await OpenAsync(sessionId, ct);
         var bytes = await backend.WriteAsync(relative, content, ct);
         workspaces.Log(workspaceDir, $"file written: {relative} ({bytes} bytes)");
-        return new SessionFileWritten(sessionId, relative, bytes);
+        return new WriteSessionFileReply(sessionId, relative, bytes);
     }
 
-    public async Task<SessionFileWritten> EditAsync(Guid sessionId, string? path, string? old, string? replacement, CancellationToken ct)
+    public async Task<WriteSessionFileReply> EditAsync(Guid sessionId, string? path, string? old, string? replacement, CancellationToken ct)
     {
         var relative = WorkspacePath.Normalize(path);
         WorkspacePath.EnsureWritable(relative);
@@ -78,7 +78,7 @@ public sealed class WorkspaceFiles(NpgsqlDataSource dataSource, SessionStore ses
             throw RequestRejectedException.InvalidArgument("new", ex.Rejection.Message["content: ".Length..]);
         }
         workspaces.Log(workspaceDir, $"file edited: {relative} ({bytes} bytes)");
-        return new SessionFileWritten(sessionId, relative, bytes);
+        return new WriteSessionFileReply(sessionId, relative, bytes);
     }
 
     public async Task<SessionFileList> ListAsync(Guid sessionId, string? path, CancellationToken ct)
