@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -50,7 +51,8 @@ public static class OpenTelemetryExtensions
                 serviceVersion: typeof(OpenTelemetryExtensions).Assembly.GetName().Version?.ToString(),
                 serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithTracing(tracing => tracing
-                .SetSampler(new TraceTrimming.ReplySpansDropped(HeadSampler(builder.Configuration)))
+                .SetSampler(services => new TraceTrimming.TrimmingSampler(
+                    HeadSampler(builder.Configuration), services.GetRequiredService<IOptions<TraceTrimmingOptions>>().Value.UntracedSendSpans))
                 .AddProcessor(new TraceTrimming.MassTransitTagTrimmer()) // before the exporter's processor: UseOtlpExporter adds it later
                 .AddSource(TraceSources)
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthProbe(context))

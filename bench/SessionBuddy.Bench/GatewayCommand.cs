@@ -23,7 +23,7 @@ public sealed class GatewayCommand : IBenchCommand
 {
     public string Name => "gateway";
 
-    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, once per mode, with every process's OTLP export off and on, and the exported bytes per call per signal (--otlp-dump DIR keeps 40 export bodies); --replicas 1,2: only the MCP rows, once per count of replicas of every service and of the gateway, behind the test balancer)";
+    public string Description => "get_session / add_message through the gateway vs SQL and bus floors (--seconds N, default 5; --warmup S (default 20, then until steady, at most --max-warmup S, default 120); --clients 1,16; --tools get_session,...; --mcp URL: only the MCP rows, against a running system; --telemetry off,on: only the MCP rows, with every process's OTLP export off and on: both systems run at once and are measured in alternating rounds (--rounds N, default 3) whose rows are merged, and the exported bytes per call per signal (--otlp-dump DIR keeps 40 export bodies); --replicas 1,2: only the MCP rows, once per count of replicas of every service and of the gateway, behind the test balancer)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -71,28 +71,8 @@ public sealed class GatewayCommand : IBenchCommand
         }
         else
         {
-            // The same system started once per mode: "on" exports every process's traces, metrics and logs over
-            // OTLP/HTTP to a receiver in this process; "off" has no endpoint, so nothing is recorded.
-            // --otlp-dump DIR saves the first export bodies after start-up there, to see what the bytes are.
-            await using var sink = await OtlpSink.StartAsync(args.Option("otlp-dump"));
-            Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
-            foreach (var mode in telemetryModes)
-            {
-                Console.WriteLine($"starting the system with telemetry export {mode} ...");
-                await using var app = await DistributedAppFixture.CreateAsync(new FixtureOptions { OtlpEndpoint = mode == "on" ? sink.Endpoint.ToString() : null });
-                var before = sink.Snapshot();
-                var callsBefore = Interlocked.Read(ref _toolCalls);
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                sink.DumpNext(40);
-                results.AddRange(await MeasureMcpAsync(app.McpUri, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, $" [telemetry {mode}]"));
-                if (mode == "on")
-                {
-                    // Spans and logs are exported in batches every few seconds: wait for the calls' last ones.
-                    await Task.Delay(TimeSpan.FromSeconds(6));
-                    PrintExportSplit(before, sink.Snapshot(), Interlocked.Read(ref _toolCalls) - callsBefore, started.Elapsed);
-                }
-            }
-            Console.WriteLine($"OTLP receiver: {sink.Requests} export requests, {sink.Bytes / 1024} KiB (start-up included)");
+            results.AddRange(await MeasureTelemetryAsync(telemetryModes, tools, concurrencies, duration, warmupAll, maxWarmup, warmup,
+                int.Parse(args.Option("rounds") ?? "3", System.Globalization.CultureInfo.InvariantCulture), args.Option("otlp-dump")));
         }
 
         Console.WriteLine();
@@ -122,8 +102,64 @@ public sealed class GatewayCommand : IBenchCommand
         return 0;
     }
 
-    /// <summary>Every tool call the bench made (warm-up included), to spread the exported bytes over.</summary>
-    private static long _toolCalls;
+    /// <summary>
+    /// One system per mode, both running at once: "on" exports every process's traces, metrics and logs over OTLP/HTTP
+    /// to a receiver in this process, "off" has no endpoint, so nothing is recorded. The modes are measured in
+    /// alternating rounds (off, on, then on, off, ...) and each mode's rounds are merged, so drift of the host falls on
+    /// both sides. CPU per call counts both systems' processes (the idle one's share is about the same in each mode).
+    /// --otlp-dump DIR saves the first export bodies after start-up there, to see what the bytes are.
+    /// </summary>
+    private static async Task<List<LatencyStats>> MeasureTelemetryAsync(string[] modes, string[] tools, int[] concurrencies, TimeSpan duration,
+        TimeSpan warmupAll, TimeSpan maxWarmup, TimeSpan warmup, int rounds, string? dumpDirectory)
+    {
+        await using var sink = await OtlpSink.StartAsync(dumpDirectory);
+        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+        var systems = new List<(string Mode, DistributedAppFixture App, McpCallers Callers)>();
+        try
+        {
+            foreach (var mode in modes)
+            {
+                Console.WriteLine($"starting the system with telemetry export {mode} ...");
+                var app = await DistributedAppFixture.CreateAsync(new FixtureOptions { OtlpEndpoint = mode == "on" ? sink.Endpoint.ToString() : null });
+                systems.Add((mode, app, await McpCallers.ConnectAsync(app.McpUri, concurrencies.Max())));
+            }
+            foreach (var (mode, _, callers) in systems)
+            {
+                Console.Write($"[telemetry {mode}] ");
+                await callers.WarmUpAsync(tools, warmupAll, maxWarmup);
+            }
+            var before = sink.Snapshot();
+            var callsBefore = systems.Where(s => s.Mode == "on").Sum(s => s.Callers.Calls);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            sink.DumpNext(40);
+            var measured = new List<LatencyStats>();
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var (mode, _, callers) in round % 2 == 0 ? systems : Enumerable.Reverse(systems))
+                {
+                    Console.WriteLine($"round {round + 1} of {rounds}: telemetry {mode}");
+                    measured.AddRange(await callers.MeasureAsync(tools, concurrencies, duration, warmup, $" [telemetry {mode}]"));
+                }
+            }
+            if (modes.Contains("on"))
+            {
+                // Spans and logs are exported in batches every few seconds: wait for the calls' last ones.
+                await Task.Delay(TimeSpan.FromSeconds(6));
+                PrintExportSplit(before, sink.Snapshot(), systems.Where(s => s.Mode == "on").Sum(s => s.Callers.Calls) - callsBefore, started.Elapsed);
+            }
+            Console.WriteLine($"OTLP receiver: {sink.Requests} export requests, {sink.Bytes / 1024} KiB (start-up included)");
+            return [.. measured.GroupBy(r => (r.Name, r.Concurrency)).Select(g => LatencyStats.Merge([.. g]))];
+        }
+        finally
+        {
+            foreach (var (_, app, callers) in systems)
+            {
+                await callers.DisposeAsync();
+                await app.DisposeAsync();
+            }
+        }
+    }
+
 
     /// <summary>What the processes exported while the bench called tools (from the system being up to the last batch), per signal.</summary>
     private static void PrintExportSplit(IReadOnlyDictionary<string, (long Requests, long Bytes)> before,
@@ -198,71 +234,99 @@ public sealed class GatewayCommand : IBenchCommand
     private static async Task<List<LatencyStats>> MeasureMcpAsync(Uri endpoint, string[] tools, int[] concurrencies, TimeSpan duration,
         TimeSpan warmupAll, TimeSpan maxWarmup, TimeSpan warmup, string label, List<string>? sessions = null, bool mcpFloor = false)
     {
-        var results = new List<LatencyStats>();
-        // One MCP client per caller (the .NET 2.x client's default, stateless flow).
-        var clients = new List<McpClient>();
-        for (var i = 0; i < concurrencies.Max(); i++)
-        {
-            clients.Add(await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = endpoint,
-                TransportMode = HttpTransportMode.StreamableHttp,
-            })));
-        }
-        // Each client is an agent writing to its own session (messages of one session are serialised by design).
-        sessions ??= [];
-        foreach (var client in clients)
-        {
-            var created = await client.CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "bench" });
-            sessions.Add(created.StructuredContent!.Value.GetProperty("id").GetString()!);
-        }
-        var sessionId = sessions[0];
-
-        Task Call(string tool, int caller, int n) => tool switch
-        {
-            "get_session" => CallAsync(clients[caller], "get_session", new() { ["session_id"] = sessionId }),
-            "add_message" => CallAsync(clients[caller], "add_message", new() { ["session_id"] = sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" }),
-            _ => CallAsync(clients[caller], tool, []),
-        };
-
-        Console.WriteLine($"warming up: {string.Join(", ", tools)} with {clients.Count} clients for at least {warmupAll.TotalSeconds:0} s, until steady ...");
-        var windows = await LatencyRun.WarmUntilSteadyAsync(clients.Count, warmupAll, maxWarmup, TimeSpan.FromSeconds(5), 0.03,
-            (caller, n) => Call(tools[(caller + n) % tools.Length], caller, -n));
-        Console.WriteLine($"  calls/s per 5 s window: {string.Join(" ", windows.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
-
-        foreach (var concurrency in concurrencies)
-        {
-            // The MCP floor: a tool answered inside the gateway, no bus.
-            if (mcpFloor || tools.Contains("get_liveness"))
-            {
-                results.Add(await LatencyRun.MeasureAsync(McpFloorName + label, concurrency, duration,
-                    (caller, n) => Call("get_liveness", caller, n), warmup: warmup));
-            }
-            if (tools.Contains("get_session"))
-            {
-                results.Add(await LatencyRun.MeasureAsync("mcp get_session" + label, concurrency, duration,
-                    (caller, n) => Call("get_session", caller, n), warmup: warmup));
-            }
-            if (tools.Contains("add_message"))
-            {
-                results.Add(await LatencyRun.MeasureAsync("mcp add_message" + label, concurrency, duration,
-                    (caller, n) => Call("add_message", caller, n), warmup: warmup));
-            }
-        }
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync();
-        }
-        return results;
+        await using var callers = await McpCallers.ConnectAsync(endpoint, concurrencies.Max());
+        sessions?.AddRange(callers.Sessions);
+        await callers.WarmUpAsync(tools, warmupAll, maxWarmup);
+        return await callers.MeasureAsync(tools, concurrencies, duration, warmup, label, mcpFloor);
     }
 
-    private static async Task CallAsync(McpClient client, string tool, Dictionary<string, object?> arguments)
+    /// <summary>
+    /// The MCP clients of one system, each an agent writing to its own session (messages of one session are
+    /// serialised by design); the same callers can measure the tools several times, in rounds.
+    /// </summary>
+    private sealed class McpCallers : IAsyncDisposable
     {
-        var result = await client.CallToolAsync(tool, arguments);
-        Interlocked.Increment(ref _toolCalls);
-        if (result.IsError == true)
+        private readonly List<McpClient> _clients;
+
+        private McpCallers(List<McpClient> clients, List<string> sessions) => (_clients, Sessions) = (clients, sessions);
+
+        public IReadOnlyList<string> Sessions { get; }
+
+        /// <summary>Tool calls made through these callers (warm-up included).</summary>
+        public long Calls => Interlocked.Read(ref _calls);
+
+        private long _calls;
+
+        public static async Task<McpCallers> ConnectAsync(Uri endpoint, int count)
         {
-            throw new InvalidOperationException($"{tool} failed: {string.Join(" ", result.Content)}");
+            // One MCP client per caller (the .NET 2.x client's default, stateless flow).
+            var clients = new List<McpClient>();
+            var sessions = new List<string>();
+            for (var i = 0; i < count; i++)
+            {
+                var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+                {
+                    Endpoint = endpoint,
+                    TransportMode = HttpTransportMode.StreamableHttp,
+                }));
+                clients.Add(client);
+                var created = await client.CallToolAsync("create_session", new Dictionary<string, object?> { ["name"] = "bench" });
+                sessions.Add(created.StructuredContent!.Value.GetProperty("id").GetString()!);
+            }
+            return new McpCallers(clients, sessions);
+        }
+
+        private Task Call(string tool, int caller, int n) => tool switch
+        {
+            "get_session" => CallAsync("get_session", caller, new() { ["session_id"] = Sessions[0] }),
+            "add_message" => CallAsync("add_message", caller, new() { ["session_id"] = Sessions[caller], ["role"] = "user", ["content"] = $"bench {caller}/{n}" }),
+            _ => CallAsync(tool, caller, []),
+        };
+
+        private async Task CallAsync(string tool, int caller, Dictionary<string, object?> arguments)
+        {
+            var result = await _clients[caller].CallToolAsync(tool, arguments);
+            Interlocked.Increment(ref _calls);
+            if (result.IsError == true)
+            {
+                throw new InvalidOperationException($"{tool} failed: {string.Join(" ", result.Content)}");
+            }
+        }
+
+        public async Task WarmUpAsync(string[] tools, TimeSpan minimum, TimeSpan maximum)
+        {
+            Console.WriteLine($"warming up: {string.Join(", ", tools)} with {_clients.Count} clients for at least {minimum.TotalSeconds:0} s, until steady ...");
+            var windows = await LatencyRun.WarmUntilSteadyAsync(_clients.Count, minimum, maximum, TimeSpan.FromSeconds(5), 0.03,
+                (caller, n) => Call(tools[(caller + n) % tools.Length], caller, -n));
+            Console.WriteLine($"  calls/s per 5 s window: {string.Join(" ", windows.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        }
+
+        public async Task<List<LatencyStats>> MeasureAsync(string[] tools, int[] concurrencies, TimeSpan duration, TimeSpan warmup, string label, bool mcpFloor = false)
+        {
+            var results = new List<LatencyStats>();
+            foreach (var concurrency in concurrencies)
+            {
+                // The MCP floor: a tool answered inside the gateway, no bus.
+                if (mcpFloor || tools.Contains("get_liveness"))
+                {
+                    results.Add(await LatencyRun.MeasureAsync(McpFloorName + label, concurrency, duration,
+                        (caller, n) => Call("get_liveness", caller, n), warmup: warmup));
+                }
+                foreach (var tool in new[] { "get_session", "add_message" }.Where(tools.Contains))
+                {
+                    results.Add(await LatencyRun.MeasureAsync($"mcp {tool}{label}", concurrency, duration,
+                        (caller, n) => Call(tool, caller, n), warmup: warmup));
+                }
+            }
+            return results;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var client in _clients)
+            {
+                await client.DisposeAsync();
+            }
         }
     }
 

@@ -8,6 +8,34 @@ public sealed record LatencyStats(string Name, int Concurrency, int Calls, doubl
     /// <summary>CPU per call of the bench and the processes it started, by process (null where /proc is missing).</summary>
     public IReadOnlyDictionary<string, double>? Cpu { get; init; }
 
+    /// <summary>Every call's latency in ms, sorted, and the measured time: what <see cref="Merge"/> needs.</summary>
+    public double[] Latencies { get; init; } = [];
+
+    public double Seconds { get; init; }
+
+    /// <summary>The rows of the same operation measured in several rounds, as if measured in one.</summary>
+    public static LatencyStats Merge(IReadOnlyList<LatencyStats> rounds)
+    {
+        var all = rounds.SelectMany(r => r.Latencies).Order().ToArray();
+        var seconds = rounds.Sum(r => r.Seconds);
+        Dictionary<string, double>? cpu = null;
+        if (rounds.All(r => r.Cpu is not null))
+        {
+            cpu = [];
+            foreach (var (group, ms) in rounds.SelectMany(r => r.Cpu!))
+            {
+                cpu[group] = cpu.GetValueOrDefault(group) + ms;
+            }
+        }
+        return new LatencyStats(rounds[0].Name, rounds[0].Concurrency, all.Length, all.Length / seconds,
+            LatencyRun.Percentile(all, 0.50), LatencyRun.Percentile(all, 0.95), LatencyRun.Percentile(all, 0.99))
+        {
+            Cpu = cpu,
+            Latencies = all,
+            Seconds = seconds,
+        };
+    }
+
     public string CpuLine => Cpu is null ? "" : $"{Name,-40} {Concurrency,7}  {ProcessCpu.PerCall(Cpu, Calls)}";
 
     public static string Header => $"{"operation",-40} {"clients",7} {"calls",8} {"calls/s",9} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8}";
@@ -52,12 +80,16 @@ public static class LatencyRun
         var cpuUsed = cpu?.Stop();
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double p) => all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
-        return new LatencyStats(name, concurrency, all.Length, all.Length / elapsed, Percentile(0.50), Percentile(0.95), Percentile(0.99))
+        return new LatencyStats(name, concurrency, all.Length, all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99))
         {
             Cpu = cpuUsed,
+            Latencies = all,
+            Seconds = elapsed,
         };
     }
+
+    /// <summary>The <paramref name="p"/> quantile of <paramref name="sorted"/> (nearest rank).</summary>
+    public static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     /// <summary>
     /// Runs the callers in windows of <paramref name="window"/> for at least <paramref name="minimum"/>, then

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.ServiceDefaults.Tests;
 
@@ -16,6 +17,11 @@ namespace SessionBuddy.ServiceDefaults.Tests;
 public sealed class TelemetryTests
 {
     private static readonly ActivitySource MassTransitSource = new("MassTransit");
+
+    private static readonly ActivitySource NpgsqlSource = new("Npgsql");
+
+    /// <summary>A bookkeeping message the test's service declares untraced.</summary>
+    private sealed record ProbeAudited;
 
     [Test]
     public async Task HealthEndpointsAnswer()
@@ -75,12 +81,14 @@ public sealed class TelemetryTests
         Environment.SetEnvironmentVariable(variables[1], "http/protobuf");
         Environment.SetEnvironmentVariable(variables[2], "otlp-test-service");
         var probeTraceId = default(ActivityTraceId);
+        ActivityContext? untracedContext = null;
         try
         {
             var port = FreeTcpPort();
             var builder = WebApplication.CreateBuilder();
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
             builder.AddServiceDefaults();
+            builder.Services.AddUntracedMessage<ProbeAudited>();
             await using (var app = builder.Build())
             {
                 app.MapDefaultEndpoints();
@@ -97,12 +105,30 @@ public sealed class TelemetryTests
                     using (MassTransitSource.StartActivity("bus send", ActivityKind.Producer))
                     {
                     }
+                    TraceTrimming.SendOutsideTraceAsync(() =>
+                    {
+                        using var untraced = MassTransitSource.StartActivity(TraceTrimming.SendSpanName(typeof(ProbeAudited)), ActivityKind.Producer);
+                        // What MassTransit writes into the message's headers: the receiver must see an unsampled context.
+                        untracedContext = untraced?.Context;
+                        return Task.CompletedTask;
+                    }).GetAwaiter().GetResult();
+                    Assert.That(Activity.Current?.TraceId, Is.EqualTo(probeTraceId), "the caller's span is current again");
+                    using (NpgsqlSource.StartActivity("postgresql", ActivityKind.Client)?.SetTag("db.query.text", "SELECT 'in the request'"))
+                    {
+                    }
                     return "ok";
                 });
                 await app.StartAsync();
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
                 Assert.That((await http.GetAsync("/health")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
                 Assert.That(await http.GetStringAsync("/probe"), Is.EqualTo("ok"));
+                // Background work's SQL: no request or message around it.
+                var outer = Activity.Current;
+                Activity.Current = null;
+                using (NpgsqlSource.StartActivity("postgresql", ActivityKind.Client)?.SetTag("db.query.text", "SELECT 'polling'"))
+                {
+                }
+                Activity.Current = outer;
                 await app.StopAsync(); // flushes the exporters
             }
         }
@@ -132,6 +158,11 @@ public sealed class TelemetryTests
             Assert.That(traces.Any(t => Carries(t.Body, "probe-request-destination")), Is.False,
                 "without MassTransit's address attributes, which repeat the destination on every span");
             Assert.That(traces.Any(t => Carries(t.Body, "bus send")), Is.False, "nor the spans of a request's reply");
+            Assert.That(traces.Any(t => Carries(t.Body, "ProbeAudited")), Is.False, "nor the send of a message declared untraced");
+            Assert.That(untracedContext?.TraceFlags.HasFlag(ActivityTraceFlags.Recorded), Is.False,
+                "whose trace context travels unsampled, so its receiver records nothing of it");
+            Assert.That(traces.Any(t => Carries(t.Body, "SELECT 'in the request'")), Is.True, "SQL inside a request is exported with its text");
+            Assert.That(traces.Any(t => Carries(t.Body, "SELECT 'polling'")), Is.False, "SQL of background work outside any span is not");
             Assert.That(metrics.Any(m => Carries(m.Body, "http.server.request.duration")), Is.True,
                 "ASP.NET Core's request duration metric reached the collector");
             Assert.That(metrics.Any(m => Carries(m.Body, "process.runtime.dotnet.gc.collections.count") || Carries(m.Body, "dotnet.gc.collections")), Is.True,

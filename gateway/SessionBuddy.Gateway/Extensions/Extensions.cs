@@ -1,4 +1,5 @@
 using ModelContextProtocol.Server;
+using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Gateway.Analytics;
 using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.Gateway.Messaging;
@@ -7,6 +8,7 @@ using SessionBuddy.Gateway.Prompts;
 using SessionBuddy.Gateway.Resources;
 using SessionBuddy.Gateway.Security;
 using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.Gateway.Extensions;
 
@@ -36,6 +38,7 @@ internal static partial class Extensions
         builder.Services.AddSingleton<TaskEventHub>();
         builder.Services.AddSingleton<ToolCallTimings>();
         builder.Services.AddHostedService<ToolCallReporter>();
+        builder.Services.AddUntracedMessage<ToolCallsTimed>(); // a timing report every few seconds, not a traced call
         // Every gateway process hears every task event, on a queue of its own that goes away with it.
         builder.AddServiceBus(serviceName: null, bus => bus.AddConsumer<TaskEventsConsumer>()
             .Endpoint(e => { e.Temporary = true; e.InstanceId = Guid.NewGuid().ToString("N")[..12]; }), reliableSends: false);

@@ -4,6 +4,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Analytics;
+using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.Gateway.Security;
 
@@ -113,22 +114,24 @@ internal sealed partial class BusAuditTrail(IAuditBus bus, ILogger<BusAuditTrail
         {
             // Persistent, on a bus with publisher confirms: the publish completes when RabbitMQ has stored the entry
             // in the Analytics service's durable queue (or faults when it refuses it or the connection drops).
-            await bus.Publish(entry, context => context.Durable = true, timeout.Token);
+            await TraceTrimming.SendOutsideTraceAsync(() => bus.Publish(entry, context => context.Durable = true, timeout.Token));
         }
         catch (Exception exception)
         {
-            LogPublishFailed(exception, entry.AuditId);
+            LogPublishFailed(exception, entry.AuditId, entry.Subject, entry.Tool, entry.Project, entry.SessionId, entry.Outcome);
             throw new AuditUnavailableException(
                 exception is OperationCanceledException ? $"the broker did not confirm it within {ConfirmTimeout.TotalSeconds:0} s" : exception.Message,
                 exception);
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Audit {AuditId}: {Subject} called {Tool} (project {Project}, session {SessionId}): {Outcome}")]
+    // Debug: the stored entry is the record (get_audit_log); the log keeps an entry the broker did not take (below).
+    [LoggerMessage(LogLevel.Debug, "Audit {AuditId}: {Subject} called {Tool} (project {Project}, session {SessionId}): {Outcome}")]
     private partial void LogAudited(Guid auditId, string subject, string tool, string? project, Guid? sessionId, string outcome);
 
-    [LoggerMessage(LogLevel.Error, "Audit entry {AuditId} was not confirmed by the broker; the call's result was withheld from the caller")]
-    private partial void LogPublishFailed(Exception exception, Guid auditId);
+    [LoggerMessage(LogLevel.Error, "Audit entry {AuditId} was not confirmed by the broker; the call's result was withheld from the caller: " +
+        "{Subject} called {Tool} (project {Project}, session {SessionId}): {Outcome}")]
+    private partial void LogPublishFailed(Exception exception, Guid auditId, string subject, string tool, string? project, Guid? sessionId, string outcome);
 }
 
 public static class AuditTrailExtensions
@@ -144,6 +147,8 @@ public static class AuditTrailExtensions
             bus.UsingRabbitMq((_, rabbit) => rabbit.Host(new Uri(connectionString), host => host.PublisherConfirmation = true));
         });
         builder.Services.AddSingleton<IAuditTrail, BusAuditTrail>();
+        // The entry is bookkeeping of the call, not part of what it did: its send and its storing stay out of the trace.
+        builder.Services.AddUntracedMessage<ToolCallAudited>();
         return builder;
     }
 }
