@@ -59,6 +59,8 @@ public static class TraceTrimming
     /// <item>the send spans of bookkeeping messages a service declared untraced with
     /// <see cref="TraceTrimmingExtensions.AddUntracedMessage{T}"/> (audit entries, usage samples): they are not what
     /// a reader of a tool call's trace looks for, and for a write they were a third of its spans;</item>
+    /// <item>MassTransit's "process" span, which it opens inside its "receive" span for the same message: the consumer's
+    /// SQL and sends then hang under the receive span, one span per handled message instead of two;</item>
     /// <item>SQL commands outside any span (<see cref="IsBackgroundSql"/>): the outbox's and the jobs' polling, each of
     /// which would otherwise be a trace of its own.</item>
     /// </list>
@@ -75,9 +77,15 @@ public static class TraceTrimming
             {
                 ActivityKind.Producer or ActivityKind.Consumer when ReplySpanNames.Contains(samplingParameters.Name) => Drop,
                 ActivityKind.Producer when untracedSendSpans.Contains(samplingParameters.Name) => Drop,
+                ActivityKind.Consumer when IsProcessUnderReceive(samplingParameters) => Drop,
                 ActivityKind.Client when IsBackgroundSql(samplingParameters) => Drop,
                 _ => inner.ShouldSample(samplingParameters),
             };
+
+        /// <summary>MassTransit names the span "&lt;endpoint&gt; process" and starts it under the receive span of this process.</summary>
+        private static bool IsProcessUnderReceive(in SamplingParameters parameters) =>
+            parameters.ParentContext.TraceId != default && !parameters.ParentContext.IsRemote
+            && parameters.Name.EndsWith(" process", StringComparison.Ordinal);
 
         /// <summary>
         /// Npgsql names a text command's span "postgresql" and a physical connection's "CONNECT db"; without a parent

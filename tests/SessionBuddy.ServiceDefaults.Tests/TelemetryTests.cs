@@ -82,6 +82,8 @@ public sealed class TelemetryTests
         Environment.SetEnvironmentVariable(variables[2], "otlp-test-service");
         var probeTraceId = default(ActivityTraceId);
         ActivityContext? untracedContext = null;
+        ActivitySpanId? receiveSpanId = null, consumerSqlParent = null;
+        var processCreated = true;
         try
         {
             var port = FreeTcpPort();
@@ -122,6 +124,20 @@ public sealed class TelemetryTests
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
                 Assert.That((await http.GetAsync("/health")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
                 Assert.That(await http.GetStringAsync("/probe"), Is.EqualTo("ok"));
+                // A consumer's spans as MassTransit opens them: receive (the sender's context from the headers), then
+                // process inside it, then the consumer's SQL.
+                var outer0 = Activity.Current;
+                Activity.Current = null;
+                var sender = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+                using (var receive = MassTransitSource.StartActivity("probe-consumer receive", ActivityKind.Consumer, sender))
+                {
+                    receiveSpanId = receive?.SpanId;
+                    using var process = MassTransitSource.StartActivity("probe-consumer process", ActivityKind.Consumer);
+                    processCreated = process is not null;
+                    using var sql = NpgsqlSource.StartActivity("postgresql", ActivityKind.Client)?.SetTag("db.query.text", "SELECT 'in the consumer'");
+                    consumerSqlParent = sql?.ParentSpanId;
+                }
+                Activity.Current = outer0;
                 // Background work's SQL: no request or message around it.
                 var outer = Activity.Current;
                 Activity.Current = null;
@@ -163,6 +179,11 @@ public sealed class TelemetryTests
                 "whose trace context travels unsampled, so its receiver records nothing of it");
             Assert.That(traces.Any(t => Carries(t.Body, "SELECT 'in the request'")), Is.True, "SQL inside a request is exported with its text");
             Assert.That(traces.Any(t => Carries(t.Body, "SELECT 'polling'")), Is.False, "SQL of background work outside any span is not");
+            Assert.That(traces.Any(t => Carries(t.Body, "probe-consumer receive") && Carries(t.Body, "SELECT 'in the consumer'")), Is.True,
+                "a consumer's receive span and its SQL are exported");
+            Assert.That(processCreated || traces.Any(t => Carries(t.Body, "probe-consumer process")), Is.False,
+                "MassTransit's process span inside the receive span is not even created");
+            Assert.That(consumerSqlParent, Is.EqualTo(receiveSpanId), "so the consumer's SQL hangs under the receive span");
             Assert.That(metrics.Any(m => Carries(m.Body, "http.server.request.duration")), Is.True,
                 "ASP.NET Core's request duration metric reached the collector");
             Assert.That(metrics.Any(m => Carries(m.Body, "process.runtime.dotnet.gc.collections.count") || Carries(m.Body, "dotnet.gc.collections")), Is.True,
