@@ -21,6 +21,7 @@ public sealed class PushToHubTests
     {
         var word = Word();
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var sentBefore = (await StatusAsync()).Sent;
         var results = Results(3, word, "shell");
         await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow));
 
@@ -35,7 +36,9 @@ public sealed class PushToHubTests
         Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["shell", "terminal-qwen"])), ids), Has.Count.EqualTo(3));
         Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, Until: before.ToString("O"))), ids), Is.Empty, "filtered by time");
 
-        var status = await StatusAsync();
+        var status = await EventuallyAsync(StatusAsync, s => s.Pending == 0);
+        Assert.That(status.Sent, Is.EqualTo(sentBefore + 3), "sent counts the deliveries");
+        Assert.That(status.Failed, Is.Zero);
         Assert.That(status.Configured, Is.True);
         Assert.That(status.LastSuccessAt, Is.GreaterThan(before));
         Assert.That(status.CircuitState, Is.EqualTo(AkoshaCircuitStates.Closed));
@@ -46,6 +49,7 @@ public sealed class PushToHubTests
     {
         var word = Word();
         var results = Results(20, word, "shell");
+        var stopped = DateTimeOffset.UtcNow;
         await Instances.HubB.Hub.StopAsync();
         try
         {
@@ -53,6 +57,8 @@ public sealed class PushToHubTests
 
             var down = await EventuallyAsync(StatusAsync, s => s.CircuitState == AkoshaCircuitStates.Open && s.Pending >= 20);
             Assert.That(down.LastError, Is.Not.Null.And.Not.Empty);
+            Assert.That(down.LastErrorAt, Is.GreaterThan(stopped), "the error is this outage's");
+            Assert.That(down.Failed, Is.Zero, "items not refused are pending, not failed");
             Assert.That(down.DeadLettered, Is.Zero, "an unreachable hub costs the items no attempts");
         }
         finally
