@@ -1,3 +1,4 @@
+using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
@@ -21,6 +22,7 @@ public sealed class PushToHubTests
     {
         var word = Word();
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var sentBefore = (await StatusAsync()).Sent;
         var results = Results(3, word, "shell");
         await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow));
 
@@ -35,7 +37,9 @@ public sealed class PushToHubTests
         Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, WorkerTypes: ["shell", "terminal-qwen"])), ids), Has.Count.EqualTo(3));
         Assert.That(Mine(await SearchAsync(new SearchAkoshaResults(word, Until: before.ToString("O"))), ids), Is.Empty, "filtered by time");
 
-        var status = await StatusAsync();
+        var status = await EventuallyAsync(StatusAsync, s => s.Pending == 0);
+        Assert.That(status.Sent, Is.EqualTo(sentBefore + 3), "sent counts the deliveries");
+        Assert.That(status.Failed, Is.Zero);
         Assert.That(status.Configured, Is.True);
         Assert.That(status.LastSuccessAt, Is.GreaterThan(before));
         Assert.That(status.CircuitState, Is.EqualTo(AkoshaCircuitStates.Closed));
@@ -46,6 +50,7 @@ public sealed class PushToHubTests
     {
         var word = Word();
         var results = Results(20, word, "shell");
+        var stopped = DateTimeOffset.UtcNow;
         await Instances.HubB.Hub.StopAsync();
         try
         {
@@ -53,6 +58,8 @@ public sealed class PushToHubTests
 
             var down = await EventuallyAsync(StatusAsync, s => s.CircuitState == AkoshaCircuitStates.Open && s.Pending >= 20);
             Assert.That(down.LastError, Is.Not.Null.And.Not.Empty);
+            Assert.That(down.LastErrorAt, Is.GreaterThan(stopped), "the error is this outage's");
+            Assert.That(down.Failed, Is.Zero, "items not refused are pending, not failed");
             Assert.That(down.DeadLettered, Is.Zero, "an unreachable hub costs the items no attempts");
         }
         finally
@@ -102,7 +109,56 @@ public sealed class PushToHubTests
     }
 
     [Test]
-    public async Task KillingAsPusherMidPushLosesNothingAndDuplicatesNothing()
+    public async Task KillingAsPusherWithABatchInFlightLosesNothingAndDuplicatesNothing()
+    {
+        var word = Word();
+        var pools = Enumerable.Range(0, 5).Select(_ => Results(200, word, "terminal-qwen")).ToList();
+        var ids = pools.SelectMany(p => p).Select(r => r.TaskId).ToHashSet();
+
+        // A pushes through a relay that, once the hub has answered one of this test's batches, kills A before the
+        // answer reaches it: that batch is stored on the hub and not recorded as sent on A.
+        await using var relay = await HubRelay.StartAsync(Instances.HubB.Endpoint, async batch =>
+        {
+            if (batch.Items.Any(i => i.Result is { } r && ids.Contains(r.TaskId)))
+            {
+                await Instances.Pusher.KillAsync();
+                return true;
+            }
+            return false;
+        });
+        await Instances.RestartPusherAsync(new Dictionary<string, string> { ["Akosha__Endpoint"] = relay.Endpoint.ToString() });
+        try
+        {
+            foreach (var pool in pools)
+            {
+                await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, pool, DateTimeOffset.UtcNow));
+            }
+            var inFlight = await relay.KilledAsync.WaitAsync(Patience);
+            Assert.That(inFlight.Items.Select(i => i.Status), Has.All.EqualTo(HubWire.Outcomes.Stored), "the hub stored the batch A never heard about");
+            var keys = inFlight.Items.Select(i => i.IdempotencyKey).ToArray();
+            Assert.That(await AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+                "SELECT count(*) FROM akosha_push_items WHERE idempotency_key = ANY(@keys) AND sent_at IS NULL", ("keys", keys)),
+                Is.EqualTo(keys.Length), "the killed pusher's batch is still queued on A");
+            Assert.That(await HubCountAsync(word), Is.LessThan(1000), "killed mid-push");
+        }
+        finally
+        {
+            // Back to the hub directly; the batch in flight is sent again and answered duplicate.
+            await Instances.RestartPusherAsync();
+        }
+
+        await EventuallyAsync(() => HubCountAsync(word), n => n == 1000);
+        var memories = await EventuallyAsync(() => MemoriesAsync(word), n => n >= 1000);
+        Assert.That(memories, Is.EqualTo(1000), "each result is one memory on the hub");
+        await EventuallyAsync(() => AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+            "SELECT count(*) FROM akosha_push_items WHERE sent_at IS NULL"), n => n == 0);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.That(await HubCountAsync(word), Is.EqualTo(1000));
+        Assert.That(await MemoriesAsync(word), Is.EqualTo(1000));
+    }
+
+    [Test]
+    public async Task KillingTheHubMidPushLosesNothingAndDuplicatesNothing()
     {
         var word = Word();
         var results = Enumerable.Range(0, 5).Select(_ => Results(200, word, "terminal-qwen")).ToList();
@@ -111,20 +167,35 @@ public sealed class PushToHubTests
             await Instances.BusA.Publish(new PoolResultsCollected("pool-" + word, pool, DateTimeOffset.UtcNow));
         }
 
-        // SIGKILL once the hub has part of them: the batch in flight is neither recorded as sent nor lost.
+        // SIGKILL the hub once it has part of them: whatever it committed stays (and is announced to its Memory after
+        // the restart); A sends the rest, and again what it never heard the answer for.
         await EventuallyAsync(() => HubCountAsync(word), n => n > 0, TimeSpan.FromMilliseconds(5));
-        await Instances.Pusher.KillAsync();
+        var killedAt = DateTimeOffset.UtcNow;
+        await Instances.HubB.Hub.KillAsync();
         var atKill = await HubCountAsync(word);
-        await Instances.StartPusherAsync();
+        try
+        {
+            Assert.That(atKill, Is.LessThan(1000), "killed mid-push");
+            await EventuallyAsync(StatusAsync, s => s.LastErrorAt > killedAt && s.Pending > 0);
+        }
+        finally
+        {
+            await Instances.HubB.StartHubAsync(AkoshaInstances.DefaultHubMaxResultBytes);
+        }
 
         await EventuallyAsync(() => HubCountAsync(word), n => n == 1000);
-        Assert.That(atKill, Is.LessThan(1000), "killed mid-push");
-        var memories = await EventuallyAsync(() => AkoshaInstances.ScalarAsync(Instances.HubB.MemoryDatabase,
-            "SELECT count(*) FROM reflections WHERE category = 'akosha_result' AND content LIKE '%' || @word || '%'", ("word", word)), n => n >= 1000);
+        var memories = await EventuallyAsync(() => MemoriesAsync(word), n => n >= 1000);
         Assert.That(memories, Is.EqualTo(1000), "each result is one memory on the hub");
-        Assert.That(await AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
-            "SELECT count(*) FROM akosha_push_items WHERE sent_at IS NULL"), Is.Zero);
+        var found = await EventuallyAsync(() => SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA, Limit: 100)), r => r.Results.Count > 0);
+        Assert.That(found.Results.Select(TaskId), Is.Unique, "searchable, each once");
+        await EventuallyAsync(() => AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+            "SELECT count(*) FROM akosha_push_items WHERE sent_at IS NULL"), n => n == 0);
+        Assert.That((await StatusAsync()).DeadLettered, Is.Zero, "a crashed hub costs the items no attempts");
     }
+
+    private static Task<long> MemoriesAsync(string word) =>
+        AkoshaInstances.ScalarAsync(Instances.HubB.MemoryDatabase,
+            "SELECT count(*) FROM reflections WHERE category = 'akosha_result' AND content LIKE '%' || @word || '%'", ("word", word));
 
     /// <summary>A word no other test uses, letters only, so keyword search ranks its results first.</summary>
     public static string Word() => new([.. Guid.NewGuid().ToString("N")[..12].Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16)))]);

@@ -87,7 +87,11 @@ public sealed class WorkerPoolToolsTests
         var workers = (await tools.CallOkAsync("pool_status", new { pool_id = poolId })).GetProperty("workers").EnumerateArray().ToList();
         Assert.That(workers.Single(w => w.GetProperty("worker_id").GetString() == original).GetProperty("status").GetString(), Is.EqualTo("stopped"));
         Assert.That(workers.Count(w => w.GetProperty("status").GetString() == "idle"), Is.EqualTo(1), "a fresh worker took its place");
-        await tools.CallOkAsync("pool_shutdown", new { pool_id = poolId, push_to_akosha = false });
+
+        // Asked not to push: the answer says so (not not_configured, though this deployment has no endpoint), nothing is published.
+        var shutdown = await tools.CallOkAsync("pool_shutdown", new { pool_id = poolId, push_to_akosha = false });
+        Assert.That(shutdown.GetProperty("akosha_push").GetString(), Is.EqualTo("not_requested"));
+        Assert.That(await CountOutboxAsync("SessionBuddy.Contracts.Workers.PoolResultsCollected", "poolId", [poolId]), Is.EqualTo(0));
     }
 
     [Test]

@@ -47,7 +47,7 @@ public sealed class AkoshaTools(ServiceRequests requests)
     public Task<AkoshaResultsAccepted> AkoshaPushResults(
         [Description("The pool the results came from.")] string poolId,
         [Description("Worker results as pool_shutdown returns them: worker_id, task_id, worker_type, prompt_or_command, status, output, error, exit_code, duration_seconds, timestamp.")] WorkerTaskCompleted[] results,
-        [Description("Free-form JSON object about the push (kept with the call, not stored per result).")] JsonElement? metadata = null,
+        [Description("Free-form JSON object about the push; accepted for compatibility and NOT stored (the hub keeps each result with its pool_id and system_id only).")] JsonElement? metadata = null,
         [Description("The system the results belong to (default this instance's Akosha:SystemId).")] string? systemId = null,
         CancellationToken cancellationToken = default) =>
         requests.SendAsync<PushResultsToHub, AkoshaResultsAccepted>(new PushResultsToHub(poolId, results ?? [], metadata, systemId), cancellationToken);

@@ -9,7 +9,8 @@ namespace SessionBuddy.AkoshaSync.Consumers;
 
 /// <summary>
 /// akosha_push_results: results handed to this hub directly (as system_id, default this instance's own id), stored like
-/// pushed ones: once per task, searchable through Memory. Only on a hub (Akosha:HubEnabled).
+/// pushed ones: once per task, searchable through Memory. Only on a hub (Akosha:HubEnabled). The call's metadata is
+/// not stored (the hub's rows hold the results as pushed; the tool's description says so).
 /// </summary>
 public sealed class PushResultsToHubConsumer(HubStore store, IOptions<AkoshaOptions> options) : IConsumer<PushResultsToHub>
 {

@@ -21,6 +21,7 @@ public sealed record ReplayAkoshaDeadLetters(IReadOnlyList<Guid>? Ids = null);
 /// <summary>
 /// akosha_push_results (hub side): store worker results on this hub as if <see cref="SystemId"/> had pushed them.
 /// Results already stored for that system (same task id) are reported as duplicates, not stored twice.
+/// <see cref="Metadata"/> is accepted (the tool's signature in MCP_TOOLS.md has it) and not stored.
 /// </summary>
 public sealed record PushResultsToHub(string PoolId, IReadOnlyList<WorkerTaskCompleted> Results, JsonElement? Metadata = null, string? SystemId = null);
 
