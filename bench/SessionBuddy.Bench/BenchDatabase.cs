@@ -84,6 +84,7 @@ public sealed partial class BenchDatabase : IAsyncDisposable
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddConsole())
             .AddSingleton(new NpgsqlDataSourceBuilder(connectionString).Build())
+            .AddSingleton<IConfiguration>(configuration) // settings are bound from it, as in a host
             .AddReflections(configuration)
             .BuildServiceProvider();
 

@@ -1,7 +1,10 @@
+using System.ComponentModel.DataAnnotations;
+using SessionBuddy.Memory.Embeddings;
+
 namespace SessionBuddy.Memory;
 
 /// <summary>Deployment settings of the Memory service, bound from the <c>Memory</c> configuration section.</summary>
-public sealed class MemoryOptions
+public sealed class MemoryOptions : IValidatableObject
 {
     public const string SectionName = "Memory";
 
@@ -10,6 +13,7 @@ public sealed class MemoryOptions
     /// dimension (changing the model needs a re-embed, never silent mixing). Defaults to 768 with Ollama
     /// (nomic-embed-text) and 384 with the built-in embedder.
     /// </summary>
+    [Range(1, 2_000, ErrorMessage = "must be between 1 and 2000 (pgvector indexes at most 2,000 dimensions)")]
     public int? EmbeddingDimensions { get; set; }
 
     /// <summary>
@@ -17,6 +21,7 @@ public sealed class MemoryOptions
     /// default) or <c>hashed</c> (feature hashing of words, no model; what the built-in embedder was
     /// before, kept for tests and tiny machines). Vectors of another model are re-embedded, never mixed.
     /// </summary>
+    [Required, AllowedValues(EmbeddingSettings.BuiltIn, EmbeddingSettings.Hashed, EmbeddingSettings.Ollama, ErrorMessage = "must be builtin or hashed (Ollama is chosen by ConnectionStrings:ollama)")]
     public string Embedder { get; set; } = Embeddings.EmbeddingSettings.BuiltIn;
 
     /// <summary>
@@ -26,6 +31,7 @@ public sealed class MemoryOptions
     public bool ReembedOnModelChange { get; set; } = true;
 
     /// <summary>Longest content accepted by store_reflection, in characters.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxContentLength { get; set; } = 50_000;
 
     /// <summary>
@@ -33,6 +39,7 @@ public sealed class MemoryOptions
     /// it when filters discard rows. On 100,000 reflections with the built-in embedder and the default graph
     /// (m 16, ef_construction 64), recall@10 against an exact scan was 0.71 at 100, 0.80 at 200, 0.87 at 400.
     /// </summary>
+    [Range(1, 1_000)]
     public int HnswEfSearch { get; set; } = 100;
 
     /// <summary>
@@ -44,9 +51,11 @@ public sealed class MemoryOptions
     /// 30 s command timeout on a busy machine), so the default stays at pgvector's. Changing it rebuilds
     /// the index at the next start.
     /// </summary>
+    [Range(2, 100, ErrorMessage = "must be 2-100 (pgvector)")]
     public int HnswM { get; set; } = 16;
 
     /// <summary>HNSW build candidate list size (pgvector <c>ef_construction</c>, default 64, at least 2 × <see cref="HnswM"/>); see <see cref="HnswM"/>.</summary>
+    [Range(4, 1_000, ErrorMessage = "must be 4-1000 (pgvector)")]
     public int HnswEfConstruction { get; set; } = 64;
 
     /// <summary>
@@ -56,6 +65,7 @@ public sealed class MemoryOptions
     /// recall@10 with a project filter rose from 0.62 to 0.84 at 4, at about three times the latency of
     /// filtered semantic search. 1 reads only the limit.
     /// </summary>
+    [Range(1, 100)]
     public int HnswOverFetch { get; set; } = 4;
 
     /// <summary>
@@ -65,6 +75,7 @@ public sealed class MemoryOptions
     /// (5,000 rows, index-only through <c>reflections_exact_scan</c>) took p50 10 ms with recall 1.0,
     /// against 53 ms and recall 0.85 for the filtered HNSW scan. 0 always uses the HNSW index.
     /// </summary>
+    [Range(0, int.MaxValue)]
     public int ExactSearchMaxRows { get; set; } = 10_000;
 
     /// <summary>
@@ -76,6 +87,7 @@ public sealed class MemoryOptions
     /// exact top 10 (semantic nDCG@10 unchanged; bench/README.md, issue 22).
     /// 1 or more keeps every filter within <see cref="ExactSearchMaxRows"/> exact; so does a table never analysed.
     /// </summary>
+    [Range(0.0, 1.0)]
     public double ExactSearchMaxShare { get; set; } = 0.5;
 
     /// <summary>
@@ -89,9 +101,11 @@ public sealed class MemoryOptions
     /// project filter 0.91 and 0.992, p95 11-13 against 40-46 ms); 8,000 gave 18-25 ms and 0.92, 15,000
     /// 32 ms and 0.97. SciFact (5,183 documents) kept nDCG@10 0.689. 0 always ranks exactly.
     /// </summary>
+    [Range(0, long.MaxValue, ErrorMessage = "must be 0 (exact) or more")]
     public long KeywordCandidatePostings { get; set; } = 10_000;
 
     /// <summary>How many of the approximate path's candidates are fully scored; see <see cref="KeywordCandidatePostings"/>.</summary>
+    [Range(1, int.MaxValue)]
     public int KeywordRescoredCandidates { get; set; } = 100;
 
     /// <summary>
@@ -101,10 +115,26 @@ public sealed class MemoryOptions
     /// hybrid keeps the BM25 order and semantic matches only fill the list after it. bench search-quality
     /// chooses the weight on half of the SciFact queries and reports it on the other half (bench/README.md).
     /// </summary>
+    [Range(0.0, double.MaxValue)]
     public double KeywordWeight { get; set; } = 1.0;
 
+    [Range(0.0, double.MaxValue)]
     public double? SemanticWeight { get; set; }
 
     /// <summary>The semantic fusion weight for all-MiniLM-L6-v2; see <see cref="KeywordWeight"/>.</summary>
     public const double BuiltInSemanticWeight = 0.75;
+
+    /// <summary>The checks across settings: pgvector's ef_construction of at least 2 × m, and the built-in model's size.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (HnswEfConstruction < 2 * HnswM)
+        {
+            yield return new ValidationResult($"must be at least 2 × HnswM ({2 * HnswM}), got {HnswEfConstruction}", [nameof(HnswEfConstruction)]);
+        }
+        if (Embedder == EmbeddingSettings.BuiltIn && EmbeddingDimensions is { } dimensions && dimensions != MiniLmModel.Dimensions)
+        {
+            yield return new ValidationResult(
+                $"the built-in embedder ({MiniLmModel.ModelId}) makes {MiniLmModel.Dimensions}-dimensional vectors, got {dimensions}", [nameof(EmbeddingDimensions)]);
+        }
+    }
 }

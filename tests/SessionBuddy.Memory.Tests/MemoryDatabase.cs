@@ -50,6 +50,7 @@ public sealed class MemoryDatabase : IAsyncDisposable
         var collection = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton(new NpgsqlDataSourceBuilder(connectionString).Build())
+            .AddSingleton<IConfiguration>(configuration) // settings are bound from it, as in a host
             .AddReflections(configuration);
         configure?.Invoke(collection);
         var services = collection.BuildServiceProvider();

@@ -10,6 +10,8 @@ using SessionBuddy.Memory.Optimization;
 using SessionBuddy.Memory.Patterns;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
+using Microsoft.Extensions.Options;
+using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 
@@ -18,9 +20,6 @@ namespace SessionBuddy.Memory.Extensions;
 public static class Extensions
 {
     public const string DatabaseName = "memorydb";
-
-    // pgvector's HNSW index accepts at most 2,000 dimensions.
-    private const int MaxIndexedDimensions = 2_000;
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -42,46 +41,32 @@ public static class Extensions
     /// </summary>
     public static IServiceCollection AddReflections(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(MemoryOptions.SectionName).Get<MemoryOptions>() ?? new MemoryOptions();
         var ollama = configuration.GetConnectionString(OllamaConnection.ConnectionName) is { Length: > 0 } connectionString
             ? OllamaConnection.Parse(connectionString)
             : null;
-
-        var embedder = ollama is not null ? EmbeddingSettings.Ollama : options.Embedder.Trim().ToLowerInvariant();
-        if (embedder is not (EmbeddingSettings.BuiltIn or EmbeddingSettings.Hashed or EmbeddingSettings.Ollama))
+        // Which embedder decides which services exist, so it is read here; its value is checked with the rest at start.
+        var embedder = ollama is not null
+            ? EmbeddingSettings.Ollama
+            : (configuration[$"{MemoryOptions.SectionName}:{nameof(MemoryOptions.Embedder)}"] ?? EmbeddingSettings.BuiltIn).Trim().ToLowerInvariant();
+        if (embedder == EmbeddingSettings.Ollama && ollama is null)
         {
-            throw new InvalidOperationException($"Memory:Embedder must be {EmbeddingSettings.BuiltIn} or {EmbeddingSettings.Hashed}, got '{options.Embedder}'.");
+            throw new InvalidOperationException($"{MemoryOptions.SectionName}:{nameof(MemoryOptions.Embedder)}: Ollama is used when ConnectionStrings:{OllamaConnection.ConnectionName} is set; set that instead.");
         }
-        var dimensions = options.EmbeddingDimensions ?? (embedder == EmbeddingSettings.Ollama ? 768 : MiniLmModel.Dimensions);
-        if (dimensions is < 1 or > MaxIndexedDimensions)
+        services.AddValidatedOptions<MemoryOptions>(MemoryOptions.SectionName).PostConfigure(options =>
         {
-            throw new InvalidOperationException($"Memory:EmbeddingDimensions must be between 1 and {MaxIndexedDimensions}, got {dimensions}.");
-        }
-        if (embedder == EmbeddingSettings.BuiltIn && dimensions != MiniLmModel.Dimensions)
-        {
-            throw new InvalidOperationException(
-                $"The built-in embedder ({MiniLmModel.ModelId}) makes {MiniLmModel.Dimensions}-dimensional vectors; Memory:EmbeddingDimensions is {dimensions}.");
-        }
-        // pgvector's limits: m 2-100, ef_construction 4-1000 and at least 2 × m.
-        if (options.HnswM is < 2 or > 100 || options.HnswEfConstruction < 2 * options.HnswM || options.HnswEfConstruction > 1000)
-        {
-            throw new InvalidOperationException(
-                $"Memory:HnswM must be 2-100 and Memory:HnswEfConstruction 2 × HnswM to 1000, got {options.HnswM} and {options.HnswEfConstruction}.");
-        }
-        if (options.KeywordCandidatePostings < 0 || options.KeywordRescoredCandidates < 1)
-        {
-            throw new InvalidOperationException(
-                $"Memory:KeywordCandidatePostings must be 0 (exact) or more and Memory:KeywordRescoredCandidates at least 1, got {options.KeywordCandidatePostings} and {options.KeywordRescoredCandidates}.");
-        }
-        options.EmbeddingDimensions = dimensions;
-        options.Embedder = embedder;
-        options.SemanticWeight ??= embedder switch
-        {
-            EmbeddingSettings.Hashed => 0.0,
-            EmbeddingSettings.BuiltIn => MemoryOptions.BuiltInSemanticWeight,
-            _ => 1.0,
-        };
-        services.AddSingleton(options);
+            // What the settings leave open follows from the embedder.
+            options.Embedder = embedder;
+            options.EmbeddingDimensions ??= embedder == EmbeddingSettings.Ollama ? 768 : MiniLmModel.Dimensions;
+            options.SemanticWeight ??= embedder switch
+            {
+                EmbeddingSettings.Hashed => 0.0,
+                EmbeddingSettings.BuiltIn => MemoryOptions.BuiltInSemanticWeight,
+                _ => 1.0,
+            };
+        });
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MemoryOptions>>().Value);
+        EmbeddingSettings Settings(IServiceProvider sp, string model) =>
+            new(embedder, model, sp.GetRequiredService<MemoryOptions>().EmbeddingDimensions!.Value);
         // Stores write their integration events to the outbox (AddServiceDatabase dispatches them; these are no-ops then).
         services.TryAddSingleton<OutboxSignal>();
         services.TryAddSingleton<Outbox>();
@@ -89,28 +74,32 @@ public static class Extensions
         switch (embedder)
         {
             case EmbeddingSettings.BuiltIn:
-                services.AddSingleton(new EmbeddingSettings(embedder, MiniLmModel.ModelId, dimensions));
+                services.AddSingleton(sp => Settings(sp, MiniLmModel.ModelId));
                 services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(MiniLmEmbedder.Shared);
                 break;
             case EmbeddingSettings.Hashed:
-                services.AddSingleton(new EmbeddingSettings(embedder, LocalEmbedder.ModelId, dimensions));
-                services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new LocalEmbedder(dimensions));
+                services.AddSingleton(sp => Settings(sp, LocalEmbedder.ModelId));
+                services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new LocalEmbedder(sp.GetRequiredService<EmbeddingSettings>().Dimensions));
                 break;
-            default:
+            case EmbeddingSettings.Ollama:
                 services.AddSingleton(ollama!);
-                services.AddSingleton(new EmbeddingSettings(embedder, ollama!.Model, dimensions));
+                services.AddSingleton(sp => Settings(sp, ollama!.Model));
                 services.AddHttpClient<OllamaEmbedder>(http => http.Timeout = TimeSpan.FromSeconds(30));
                 services.AddTransient<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<OllamaEmbedder>());
                 break;
+            // Any other name: nothing to register; the options check stops the start naming Memory:Embedder.
         }
 
         services.AddTransient<ReflectionEmbedder>();
         services.AddSingleton<ReflectionStore>();
         services.AddSingleton<ReembeddingSignal>();
         services.AddTransient<Reembedding>();
-        services.AddSingleton(sp => new Bm25Ranking(
-            sp.GetRequiredService<NpgsqlDataSource>(),
-            approximation: new Bm25Approximation(options.KeywordCandidatePostings, options.KeywordRescoredCandidates)));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<MemoryOptions>();
+            return new Bm25Ranking(sp.GetRequiredService<NpgsqlDataSource>(),
+                approximation: new Bm25Approximation(options.KeywordCandidatePostings, options.KeywordRescoredCandidates));
+        });
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
         services.AddMemories(configuration);
@@ -121,12 +110,8 @@ public static class Extensions
     private static IServiceCollection AddMemories(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(new MemoryCatalog(configuration.GetSection("Memory:ExtraCategories").Get<string[]>()));
-        var optimization = configuration.GetSection(OptimizationOptions.SectionName).Get<OptimizationOptions>() ?? new OptimizationOptions();
-        if (optimization.SimilarityThreshold is <= 0 or > 1)
-        {
-            throw new InvalidOperationException($"{OptimizationOptions.SectionName}:SimilarityThreshold must be in (0, 1], got {optimization.SimilarityThreshold}.");
-        }
-        services.AddSingleton(optimization);
+        services.AddValidatedOptions<OptimizationOptions>(OptimizationOptions.SectionName);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OptimizationOptions>>().Value);
         services.AddSingleton<MemoryAccess>();
         services.AddTransient<MemorySearch>();
         services.AddTransient<PatternStore>();
