@@ -49,7 +49,8 @@ public static class SessionBuddyApplication
     /// <summary>
     /// Processes of every service and of the gateway: <c>--replicas N</c>, <c>--SessionBuddy:Replicas N</c> or
     /// <c>SessionBuddy__Replicas=N</c> (default 1). Run mode starts N of each; the manifest has no replica count (Aspire's
-    /// project.v0 has none), so publishing with N only sizes PostgreSQL for N and the deployment sets the count (docs/deploy.md).
+    /// project.v0 has none), so publishing with N sizes PostgreSQL for N and writes the count into a kustomize overlay
+    /// next to the manifest (<see cref="ReplicaOverlay"/>, docs/deploy.md).
     /// </summary>
     public static int Replicas(this IDistributedApplicationBuilder builder)
     {
@@ -96,6 +97,8 @@ public static class SessionBuddyApplication
                 builder.CreateResourceBuilder(project).WithReplicas(replicas);
             }
         }
+
+        ReplicaOverlay.WriteWhenAskedFor(builder, replicas);
 
         if (builder.ExecutionContext.IsPublishMode)
         {

@@ -12,6 +12,13 @@ public static class ServiceBusExtensions
     public const string ConnectionName = "messaging";
 
     /// <summary>
+    /// How long start-up keeps trying to reach RabbitMQ before the process gives up (Messaging:StartTimeout). MassTransit
+    /// retries a refused connection after about 6, 9, 15, 27 and then every 30 s, so a broker back within two and a half
+    /// minutes is still joined.
+    /// </summary>
+    public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>
     /// MassTransit on RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI). Every consumer
     /// gets a kebab-case queue shared by all replicas (competing consumers). When <paramref name="serviceName"/>
     /// is given, the process also answers <see cref="CheckServiceHealth"/> on that service's health queue.
@@ -65,10 +72,18 @@ public static class ServiceBusExtensions
 
         // Start-up waits until every receive endpoint is bound, so nothing published right after
         // start-up (outbox rows, requests) can reach an exchange that has no queue bound yet.
+        // A broker that cannot be reached yet (still starting, restarting, a loaded machine) is no reason to stop:
+        // MassTransit's receive transports retry a transient connection failure (6 s, growing to 30 s apart) for as
+        // long as the start is allowed, and the process only gives up, and exits, after Messaging:StartTimeout.
+        var startTimeout = builder.Configuration.GetValue("Messaging:StartTimeout", DefaultStartTimeout);
+        if (startTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Messaging:StartTimeout must be positive, got {startTimeout}.");
+        }
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(host =>
         {
             host.WaitUntilStarted = true;
-            host.StartTimeout = TimeSpan.FromSeconds(60);
+            host.StartTimeout = startTimeout;
             host.StopTimeout = TimeSpan.FromSeconds(30);
         });
 

@@ -16,7 +16,8 @@ public partial class ManifestTests
     [CancelAfter(120_000)]
     public async Task Committed_manifest_is_what_the_publisher_writes(CancellationToken cancellationToken)
     {
-        var (published, directory) = await PublishAsync();
+        var (published, directory, overlay) = await PublishAsync();
+        Assert.That(overlay, Is.Null, "no replica count given, no overlay written");
         var committed = WithAbsoluteProjectPaths(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!);
         Assert.That(JsonNode.DeepEquals(WithAbsoluteProjectPaths(published, directory), committed), Is.True,
             "aspire-manifest.json is stale; regenerate it with: dotnet run --project SessionBuddy.AppHost -- --publisher manifest --output-path ../aspire-manifest.json");
@@ -31,7 +32,7 @@ public partial class ManifestTests
     [CancelAfter(120_000)]
     public async Task An_Ollama_asked_for_feeds_Memory_its_embeddings(string argument, string ollamaType, CancellationToken cancellationToken)
     {
-        var (manifest, directory) = await PublishAsync(argument);
+        var (manifest, directory, _) = await PublishAsync(argument);
         AssertWellFormed(manifest, directory);
         var resources = manifest["resources"]!.AsObject();
         Assert.That((string?)resources["ollama"]?["type"], Is.EqualTo(ollamaType));
@@ -48,7 +49,7 @@ public partial class ManifestTests
     [CancelAfter(120_000)]
     public async Task Replicas_size_PostgreSQL_for_every_replica(CancellationToken cancellationToken)
     {
-        var (manifest, directory) = await PublishAsync("--replicas", "3");
+        var (manifest, directory, overlay) = await PublishAsync("--replicas", "3");
         AssertWellFormed(manifest, directory);
         var resources = WithAbsoluteProjectPaths(manifest, directory)["resources"]!.AsObject();
         var committed = WithAbsoluteProjectPaths(Parse(CommittedManifest), Path.GetDirectoryName(CommittedManifest)!)["resources"]!.AsObject();
@@ -71,7 +72,30 @@ public partial class ManifestTests
         });
     }
 
-    private static async Task<(JsonNode Manifest, string Directory)> PublishAsync(params string[] extraArgs)
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Replicas_write_the_kustomize_overlay_with_the_count_for_every_project(CancellationToken cancellationToken)
+    {
+        var (manifest, _, overlay) = await PublishAsync("--replicas", "3");
+        Assert.That(overlay, Is.Not.Null, $"{ReplicaOverlayPath} next to the manifest");
+        var projects = manifest["resources"]!.AsObject().Where(r => (string?)r.Value!["type"] == "project.v0").Select(r => r.Key).ToList();
+        var counts = OverlayReplica().Matches(overlay!).ToDictionary(m => m.Groups["name"].Value, m => int.Parse(m.Groups["count"].Value));
+        Assert.Multiple(() =>
+        {
+            Assert.That(projects, Is.EquivalentTo(Services.Select(s => s.Service).Append("gateway")));
+            Assert.That(counts.Keys, Is.EquivalentTo(projects), "one entry per project, named like its Deployment");
+            Assert.That(counts.Values, Has.All.EqualTo(3));
+            Assert.That(overlay, Does.Contain("resources:\n- ../k8s\n"), "an overlay over aspirate's output folder deploy/k8s");
+        });
+    }
+
+    private const string ReplicaOverlayPath = "deploy/k8s-replicas/kustomization.yaml";
+
+    [GeneratedRegex(@"^- name: (?<name>\S+)\n  count: (?<count>\d+)$", RegexOptions.Multiline)]
+    private static partial Regex OverlayReplica();
+
+    /// <summary>Publishes the manifest into a fresh folder; also returns the replica overlay written next to it, if any.</summary>
+    private static async Task<(JsonNode Manifest, string Directory, string? Overlay)> PublishAsync(params string[] extraArgs)
     {
         var directory = Directory.CreateTempSubdirectory("sessionbuddy-manifest-").FullName;
         try
@@ -81,7 +105,8 @@ public partial class ManifestTests
             var exitCode = await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(exitCode, Is.Zero, string.Join(Environment.NewLine, apphost.Output));
             Assert.That(apphost.Survivors(), Is.Empty, "publishing must not start anything");
-            return (Parse(output), directory);
+            var overlay = Path.Combine(directory, ReplicaOverlayPath);
+            return (Parse(output), directory, File.Exists(overlay) ? File.ReadAllText(overlay) : null);
         }
         finally
         {

@@ -202,6 +202,94 @@ public sealed class ReplicaTests
         });
     }
 
+    [Test]
+    public async Task AWorkerSpawnedThroughOneGatewayReplicaIsRunReadAndCancelledThroughTheOther()
+    {
+        await using var first = await ConnectAsync(new Uri(_app.GetReplicaEndpoint("gateway", 1), "/mcp"));
+        await using var second = await ConnectAsync(new Uri(_app.GetReplicaEndpoint("gateway", 2), "/mcp"));
+        var workerId = Structured(await first.CallToolAsync("worker_spawn", Args(new { worker_type = "shell", count = 1 })))
+            .GetProperty("workers")[0].GetProperty("worker_id").GetString()!;
+
+        // Run through the other gateway; read the task's status back through the first.
+        var executed = Structured(await second.CallToolAsync("worker_execute", Args(new { worker_id = workerId, prompt_or_command = "echo across replicas", timeout_seconds = 30 })));
+        var taskId = executed.GetProperty("task_id").GetString()!;
+        var status = Structured(await first.CallToolAsync("worker_task_status", Args(new { task_ids = new[] { taskId } }))).GetProperty("tasks")[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(executed.GetProperty("status").GetString(), Is.EqualTo("completed"));
+            Assert.That(executed.GetProperty("output").GetString(), Does.Contain("across replicas"));
+            Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("completed"), "the first gateway sees the task the second ran");
+            Assert.That(status.GetProperty("output").GetString(), Does.Contain("across replicas"));
+        });
+
+        // A long task started through the first gateway is seen running and cancelled through the second.
+        var running = Task.Run(() => first.CallToolAsync("worker_execute", Args(new { worker_id = workerId, prompt_or_command = "sleep 120", timeout_seconds = 300 })).AsTask());
+        string? current = null;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (current is null && waited.Elapsed < TimeSpan.FromSeconds(60) && !running.IsCompleted)
+        {
+            var worker = Structured(await second.CallToolAsync("worker_status", Args(new { worker_id = workerId })));
+            current = worker.GetProperty("status").GetString() == "busy" && worker.TryGetProperty("current_task_id", out var task) && task.ValueKind == JsonValueKind.String
+                ? task.GetString() : null;
+            if (current is null)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Assert.That(current, Is.Not.Null, "the second gateway sees the worker busy with the task the first started");
+        var cancelled = Structured(await second.CallToolAsync("worker_cancel", Args(new { worker_id = workerId })));
+        var interrupted = Structured(await running.WaitAsync(TimeSpan.FromSeconds(60)));
+        var afterwards = Structured(await second.CallToolAsync("worker_task_status", Args(new { task_ids = new[] { current } }))).GetProperty("tasks")[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(cancelled.GetProperty("cancelled_tasks").GetInt32(), Is.EqualTo(1));
+            Assert.That(interrupted.GetProperty("task_id").GetString(), Is.EqualTo(current));
+            Assert.That(interrupted.GetProperty("status").GetString(), Is.EqualTo("cancelled"), "the call held by the first gateway ends with the cancellation");
+            Assert.That(afterwards.GetProperty("status").GetString(), Is.EqualTo("cancelled"));
+            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(100)), "cancelled, not run to its end");
+        });
+    }
+
+    [Test]
+    public async Task AFileAWorkerWritesOnEitherWorkerPoolReplicaIsReadThroughTheSessionsService()
+    {
+        // Each task runs in a session workspace a Sessions replica created, on whichever WorkerPool replica accepted
+        // it, and writes a file there; the file is then read through the Sessions service (either replica): the
+        // workspace folder (Sessions__WorkspaceRoot, WorkerPool's sessions) is the same on every replica.
+        await using var setup = await ConnectAsync(_app.McpUri);
+        var poolId = "replica-files-" + Guid.NewGuid().ToString("N")[..8];
+        Structured(await setup.CallToolAsync("pool_create", Args(new { worker_types = new[] { "shell" }, pool_id = poolId, max_workers = 2 })));
+        async Task<(string Session, string Marker)> RunAsync(int n)
+        {
+            await using var client = await ConnectAsync(_app.McpUri);
+            var marker = $"written by task {n} {Guid.NewGuid():N}";
+            var executed = Structured(await client.CallToolAsync("pool_execute",
+                Args(new { pool_id = poolId, tasks = new[] { $"mkdir -p shared && printf '%s' '{marker}' > shared/result.txt && cat shared/result.txt" }, wait = true, timeout_seconds = 60 })));
+            var task = executed.GetProperty("tasks")[0];
+            Assert.That(task.GetProperty("status").GetString(), Is.EqualTo("completed"), task.GetProperty("error").ToString());
+            return (task.GetProperty("session_id").GetString()!, marker);
+        }
+        var written = await Task.WhenAll(Enumerable.Range(0, 6).Select(n => Task.Run(() => RunAsync(n))));
+        Structured(await setup.CallToolAsync("pool_shutdown", Args(new { pool_id = poolId, push_to_akosha = false })));
+
+        var owners = await ScalarAsync("workerpooldb", "SELECT count(DISTINCT owner_instance) FROM tasks WHERE pool_id = @pool", "pool", poolId);
+        var read = new List<(string Marker, string Content)>();
+        foreach (var (session, marker) in written)
+        {
+            // Twice each: the Sessions replicas compete for the requests.
+            for (var i = 0; i < 2; i++)
+            {
+                var file = Structured(await setup.CallToolAsync("session_read_file", Args(new { session_id = session, path = "shared/result.txt" })));
+                read.Add((marker, file.GetProperty("content").GetString()!));
+            }
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(owners, Is.EqualTo(2), "both WorkerPool replicas ran tasks that wrote files");
+            Assert.That(read.Where(r => r.Content != r.Marker), Is.Empty, "every file read back through Sessions as its task wrote it");
+        });
+    }
+
     private static HttpRequestMessage Post(Uri endpoint, string? session, string json)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

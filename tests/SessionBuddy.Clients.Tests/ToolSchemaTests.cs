@@ -1,18 +1,27 @@
 using System.Text.Json;
+using SessionBuddy.Testing;
 
 namespace SessionBuddy.Clients.Tests;
 
 /// <summary>
 /// Every tool's schemas and results as strict clients check them: the TypeScript SDK's parsing of
 /// tools/list, JSON Schema 2020-12 (Ajv, strict) for each inputSchema and outputSchema, and one
-/// structured result per tool validated against its outputSchema.
+/// structured result per tool validated against its outputSchema. Run against one process of everything and against
+/// two replicas of every service and of the gateway behind a balancer (every tool must work whichever replica answers).
 /// </summary>
-public sealed class ToolSchemaTests
+[TestFixture(1)]
+[TestFixture(2)]
+public sealed class ToolSchemaTests(int replicas)
 {
+    private DistributedAppFixture _app = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _app = await Suite.WithReplicasAsync(replicas);
+
     [Test]
     public async Task EveryToolSchemaIsStrictJsonSchema2020_12()
     {
-        var run = (await NodeClients.JourneyAsync("tool-schemas.mjs", Suite.App.McpUri)).Json();
+        var run = (await NodeClients.JourneyAsync("tool-schemas.mjs", _app.McpUri)).Json();
 
         var problems = Problems(run);
         Assert.Multiple(() =>
@@ -26,7 +35,7 @@ public sealed class ToolSchemaTests
     [Test]
     public async Task EveryToolReturnsAResultMatchingItsOutputSchema()
     {
-        var run = (await NodeClients.JourneyAsync("every-tool.mjs", Suite.App.McpUri, TimeSpan.FromMinutes(5))).Json();
+        var run = (await NodeClients.JourneyAsync("every-tool.mjs", _app.McpUri, TimeSpan.FromMinutes(5))).Json();
 
         var listed = run.GetProperty("listed").EnumerateArray().Select(t => t.GetString()).ToList();
         var called = run.GetProperty("tools").EnumerateArray().Where(t => t.GetProperty("called").GetBoolean()).Select(t => t.GetProperty("name").GetString());
