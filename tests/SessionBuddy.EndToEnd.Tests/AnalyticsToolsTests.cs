@@ -127,6 +127,32 @@ public sealed class AnalyticsToolsTests
     }
 
     [Test]
+    public async Task Get_performance_metrics_lists_the_cpu_and_memory_of_every_service_and_the_gateway()
+    {
+        string[] services = ["sessions", "memory", "analytics", "workerpool", "akoshasync", "gateway"];
+        JsonElement performance = default;
+        // Every process reports every 5 s; the suite may have started moments ago.
+        await EventuallyAsync(async () =>
+        {
+            performance = await _tools.CallOkAsync("get_performance_metrics", new { });
+            var reporting = performance.GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("service").GetString()).ToHashSet();
+            return services.All(reporting.Contains);
+        });
+        var processes = performance.GetProperty("processes").EnumerateArray().ToList();
+        Assert.Multiple(() =>
+        {
+            foreach (var service in services)
+            {
+                var process = processes.First(p => p.GetProperty("service").GetString() == service);
+                Assert.That(process.GetProperty("cpu_usage").GetDouble(), Is.InRange(0, 100), service + " cpu_usage (percent)");
+                Assert.That(process.GetProperty("memory_usage").GetDouble(), Is.GreaterThan(10), service + " memory_usage (MB)");
+            }
+            Assert.That(performance.GetProperty("memory_usage").GetDouble(),
+                Is.EqualTo(processes.Sum(p => p.GetProperty("memory_usage").GetDouble())).Within(0.5), "memory_usage is the processes' sum");
+        });
+    }
+
+    [Test]
     public async Task Get_performance_metrics_refuses_bad_minutes() =>
         Assert.That(await _tools.CallErrorAsync("get_performance_metrics", new { minutes = 0 }), Does.Contain("minutes").And.Contain("1440"));
 

@@ -44,9 +44,11 @@ public sealed class AnalyticsTools(ServiceRequests requests)
         requests.SendAsync<GetSessionAnalytics, SessionAnalytics>(new GetSessionAnalytics(limit, sortBy), cancellationToken);
 
     [McpServerTool(Name = "get_performance_metrics", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Performance. cpu_usage: percent of the machine's cores used by the SessionBuddy processes that report usage (the gateways and " +
-        "the Analytics service), summed; memory_usage: their working sets, MB; response_time: mean tool-call latency at the gateways over the last " +
-        "`minutes`, ms; response_time_percentiles: calls, failed, p50, p95, p99, max (ms); processes: each reporting process.")]
+    [Description("Performance. cpu_usage: percent of the machine's cores used by the SessionBuddy processes (every gateway replica and every " +
+        "Sessions, Memory, Analytics, WorkerPool and AkoshaSync process; each reports every 5 s, those heard from in the last 2 minutes count), " +
+        "summed; memory_usage: their working sets, MB; response_time: mean tool-call latency at the gateways over the last `minutes`, ms; " +
+        "response_time_percentiles: calls, failed, p50, p95, p99, max (ms); processes: each process's service, instance, cpu_usage (%), " +
+        "memory_usage (MB) and sampled_at.")]
     public Task<PerformanceMetrics> GetPerformanceMetrics(
         [Description("Latency window in minutes, 1..1440 (default 15).")] int minutes = 15,
         CancellationToken cancellationToken = default) =>
