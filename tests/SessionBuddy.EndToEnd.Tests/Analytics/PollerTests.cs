@@ -105,7 +105,7 @@ public sealed class PollerTests
             }
             Assert.That(seen["session_buddy.checkpoint.size"], Is.GreaterThan(0), "avg_checkpoint_size (bytes)");
             Assert.That(seen["session_buddy.workflow.duration"], Is.GreaterThanOrEqualTo(0), "avg_duration (s)");
-            Assert.That(seen["session_buddy.performance.memory_usage"], Is.GreaterThan(10), "gateway + analytics working sets (MB)");
+            Assert.That(seen["session_buddy.performance.memory_usage"], Is.GreaterThan(10), "every process's working set (MB)");
             Assert.That(seen["session_buddy.performance.cpu_usage"], Is.InRange(0, 100), "cpu_usage (percent)");
             Assert.That(seen["session_buddy.performance.response_time"], Is.GreaterThan(0), "mean tool-call latency (ms)");
             Assert.That(seen["poller.response_time_calls"], Is.InRange(workloadCalls, workloadCalls + poller.CallsMade),
@@ -134,6 +134,29 @@ public sealed class PollerTests
             Assert.That(scraped.Get("session_buddy_session_duration_seconds_count"), Is.EqualTo(Ended + Failed));
             Assert.That(scraped.Get("session_buddy_performance_memory_usage_megabytes"), Is.GreaterThan(10));
             Assert.That(scraped.Get("session_buddy_performance_response_time_milliseconds"), Is.GreaterThan(0));
+            Assert.That(scraped.Get("session_buddy_performance_cpu_usage_percent"), Is.InRange(0, 100), "the cpu_usage gauge");
+        });
+
+        // The kinds of seed 002: 4 counters, 4 gauges, 3 histograms, by the `# TYPE` lines of the exposition.
+        var kinds = scraped.Types.Where(t => t.Key.StartsWith("session_buddy_", StringComparison.Ordinal))
+            .GroupBy(t => t.Value).ToDictionary(g => g.Key, g => g.Select(t => t.Key).Order(StringComparer.Ordinal).ToArray());
+        Assert.Multiple(() =>
+        {
+            Assert.That(kinds.GetValueOrDefault("counter"), Is.EquivalentTo(new[]
+            {
+                "session_buddy_sessions_total", "session_buddy_workflows_completed_total", "session_buddy_workflows_failed_total",
+                "session_buddy_checkpoints_total",
+            }), scraped.Text);
+            Assert.That(kinds.GetValueOrDefault("gauge"), Is.EquivalentTo(new[]
+            {
+                "session_buddy_sessions_active", "session_buddy_performance_cpu_usage_percent", "session_buddy_performance_memory_usage_megabytes",
+                "session_buddy_performance_response_time_milliseconds",
+            }), scraped.Text);
+            Assert.That(kinds.GetValueOrDefault("histogram"), Is.EquivalentTo(new[]
+            {
+                "session_buddy_workflow_duration_seconds", "session_buddy_session_duration_seconds", "session_buddy_checkpoint_size_bytes",
+            }), scraped.Text);
+            Assert.That(kinds.Keys, Is.EquivalentTo(new[] { "counter", "gauge", "histogram" }), scraped.Text);
         });
     }
 
@@ -213,6 +236,12 @@ public sealed class PollerTests
             .ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
 
         public string Text { get; } = text;
+
+        /// <summary>Each metric family's kind from its <c># TYPE name kind</c> line.</summary>
+        public IReadOnlyDictionary<string, string> Types { get; } = text.Split('\n')
+            .Where(line => line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToDictionary(parts => parts[2], parts => parts[3]);
 
         public double Get(string name) => _values.GetValueOrDefault(name, double.NaN);
     }
