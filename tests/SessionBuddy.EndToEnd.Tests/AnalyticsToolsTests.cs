@@ -127,6 +127,57 @@ public sealed class AnalyticsToolsTests
     }
 
     [Test]
+    public async Task Session_duration_runs_from_creation_to_end_in_the_tool_and_in_the_histogram()
+    {
+        using var http = new HttpClient();
+        var metricsUri = new Uri(Suite.App.GetEndpoint("analytics"), "/metrics");
+        var before = new PrometheusText(await http.GetStringAsync(metricsUri));
+
+        // Created 1,000 s before it ended, started only 40 s before: session duration 1,000 s, workflow duration 40 s.
+        var sessionId = Guid.NewGuid();
+        var project = $"late-start-{Guid.NewGuid():N}";
+        var ended = DateTimeOffset.UtcNow;
+        var (created, started) = (ended.AddSeconds(-1_000), ended.AddSeconds(-40));
+        await PublishAsync(
+            new SessionCreated(sessionId, "late start", project, created),
+            new SessionStatusChanged(sessionId, project, "running", "completed", created, started, ended));
+        PrometheusText after = before;
+        await EventuallyAsync(async () =>
+        {
+            after = new PrometheusText(await http.GetStringAsync(metricsUri));
+            return after.Get("session_buddy_session_duration_seconds_count") > before.Get("session_buddy_session_duration_seconds_count");
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Get("session_buddy_session_duration_seconds_sum") - before.Get("session_buddy_session_duration_seconds_sum"),
+                Is.EqualTo(1_000).Within(0.001), "session.duration: creation to end");
+            Assert.That(after.Get("session_buddy_workflow_duration_seconds_sum") - before.Get("session_buddy_workflow_duration_seconds_sum"),
+                Is.EqualTo(40).Within(0.001), "workflow.duration: start to end");
+        });
+
+        // The tool's session_duration is the mean of the same per-session durations: every workflow run's session_seconds.
+        var runs = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var chunk = await _tools.CallOkAsync("export_analytics", new { dataset = "workflows", format = "json", limit = 10_000, cursor });
+            runs.AddRange(JsonDocument.Parse(chunk.GetProperty("content").GetString()!).RootElement.EnumerateArray().Select(r => r.Clone()));
+            cursor = chunk.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        var run = runs.Single(r => r.GetProperty("session_id").GetString() == sessionId.ToString());
+        var analytics = await _tools.CallOkAsync("get_session_analytics", new { });
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.GetProperty("session_seconds").GetDouble(), Is.EqualTo(1_000).Within(0.001));
+            Assert.That(run.GetProperty("duration_seconds").GetDouble(), Is.EqualTo(40).Within(0.001));
+            Assert.That(analytics.GetProperty("session_duration").GetDouble(),
+                Is.EqualTo(runs.Average(r => r.GetProperty("session_seconds").GetDouble())).Within(0.002));
+            Assert.That(analytics.GetProperty("avg_session_duration").GetDouble(), Is.EqualTo(analytics.GetProperty("session_duration").GetDouble()));
+        });
+    }
+
+    [Test]
     public async Task Get_performance_metrics_lists_the_cpu_and_memory_of_every_service_and_the_gateway()
     {
         string[] services = ["sessions", "memory", "analytics", "workerpool", "akoshasync", "gateway"];
@@ -233,6 +284,24 @@ public sealed class AnalyticsToolsTests
             Does.Contain("until"));
         Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", limit = 10_000_000 }), Does.Contain("limit").And.Contain("10000"));
         Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", cursor = "not-a-cursor" }), Does.Contain("cursor"));
+    }
+
+    /// <summary>Publishes events as the services would (each with its own message id), straight onto the suite's broker.</summary>
+    private static async Task PublishAsync(params object[] events)
+    {
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(Suite.App.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            foreach (var evt in events)
+            {
+                await bus.Publish(evt, evt.GetType());
+            }
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)

@@ -35,7 +35,8 @@ public sealed class AnalyticsTools(ServiceRequests requests)
 
     [McpServerTool(Name = "get_session_analytics", UseStructuredContent = true, ReadOnly = true)]
     [Description("Session statistics, all time. total_checkpoints: count; avg_checkpoint_size: bytes; session_duration (= avg_session_duration): " +
-        "mean workflow duration in seconds (start to completed or failed); sessions: the top `limit` sessions by `sort_by`, each with messages, " +
+        "mean session duration in seconds, from creation to completed or failed, over the sessions that ended (as the session_buddy.session.duration " +
+        "histogram; get_workflow_metrics' avg_duration is from start instead); sessions: the top `limit` sessions by `sort_by`, each with messages, " +
         "checkpoints, avg_checkpoint_size (bytes), last_quality_score, duration_seconds.")]
     public Task<SessionAnalytics> GetSessionAnalytics(
         [Description("Sessions to list, 1..100 (default 20).")] int limit = 20,
