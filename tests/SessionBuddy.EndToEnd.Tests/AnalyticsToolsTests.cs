@@ -258,6 +258,62 @@ public sealed class AnalyticsToolsTests
     }
 
     [Test]
+    public async Task Get_workflow_metrics_and_get_insights_judge_a_projects_quality_trend_and_workflow_failures()
+    {
+        var project = $"trend-{Guid.NewGuid():N}";
+        var now = DateTimeOffset.UtcNow;
+        var twoDaysAgo = now.AddDays(-2);
+        // Quality: two checkpoints of 80 two days ago, one of 50 today (mean 70, declining).
+        // Workflows: one completed after 60 s, two failed after 120 s and 180 s (mean 120 s, 2 of 3 failed).
+        var (first, second, third) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await PublishWithIdsAsync(
+            (new CheckpointCreated(first, Guid.NewGuid(), 1, 80, twoDaysAgo, 100, project), null),
+            (new CheckpointCreated(second, Guid.NewGuid(), 1, 80, twoDaysAgo.AddMinutes(1), 100, project), null),
+            (new CheckpointCreated(third, Guid.NewGuid(), 1, 50, now, 100, project), null),
+            (new SessionStatusChanged(first, project, "running", "completed", now.AddSeconds(-60), now.AddSeconds(-60), now), null),
+            (new SessionStatusChanged(second, project, "running", "failed", now.AddSeconds(-120), now.AddSeconds(-120), now), null),
+            (new SessionStatusChanged(third, project, "running", "failed", now.AddSeconds(-180), now.AddSeconds(-180), now), null));
+
+        JsonElement metrics = default;
+        await EventuallyAsync(async () =>
+        {
+            metrics = await _tools.CallOkAsync("get_workflow_metrics", new { project, days_back = 30 });
+            return metrics.GetProperty("workflows_completed").GetInt64() + metrics.GetProperty("workflows_failed").GetInt64() == 3
+                && metrics.GetProperty("quality_by_day").EnumerateArray().Sum(d => d.GetProperty("checkpoints").GetInt64()) == 3;
+        });
+        var days = metrics.GetProperty("quality_by_day").EnumerateArray()
+            .Select(d => (Day: d.GetProperty("day").GetString(), Checkpoints: d.GetProperty("checkpoints").GetInt64(), Quality: d.GetProperty("avg_quality_score").GetDouble()))
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.GetProperty("workflows_completed").GetInt64(), Is.EqualTo(1));
+            Assert.That(metrics.GetProperty("workflows_failed").GetInt64(), Is.EqualTo(2));
+            Assert.That(metrics.GetProperty("avg_duration").GetDouble(), Is.EqualTo(120).Within(0.001), "avg_duration (s)");
+            Assert.That(metrics.GetProperty("avg_session_duration_minutes").GetDouble(), Is.EqualTo(2).Within(0.001), "avg_session_duration_minutes");
+            Assert.That(metrics.GetProperty("avg_quality_score").GetDouble(), Is.EqualTo(70).Within(0.001));
+            Assert.That(metrics.GetProperty("quality_trend").GetString(), Is.EqualTo("declining"));
+            Assert.That(days, Is.EqualTo(new[]
+            {
+                (twoDaysAgo.UtcDateTime.ToString("yyyy-MM-dd"), 2L, 80.0),
+                (now.UtcDateTime.ToString("yyyy-MM-dd"), 1L, 50.0),
+            }));
+        });
+
+        var insights = (await _tools.CallOkAsync("get_insights", new { project, days = 30 })).GetProperty("insights").EnumerateArray()
+            .ToDictionary(i => i.GetProperty("kind").GetString()!);
+        Assert.Multiple(() =>
+        {
+            Assert.That(insights["quality_trend"].GetProperty("severity").GetString(), Is.EqualTo("warning"));
+            Assert.That(insights["quality_trend"].GetProperty("title").GetString(), Does.Contain("declining"));
+            Assert.That(insights["quality_trend"].GetProperty("detail").GetString(), Does.Contain("from 80 to 50"));
+            Assert.That(insights["quality_trend"].GetProperty("value").GetDouble(), Is.EqualTo(50));
+            Assert.That(insights["workflow_failures"].GetProperty("severity").GetString(), Is.EqualTo("critical"));
+            Assert.That(insights["workflow_failures"].GetProperty("detail").GetString(), Does.Contain("2 of 3"));
+            Assert.That(insights["workflow_failures"].GetProperty("value").GetDouble(), Is.EqualTo(0.667));
+        });
+    }
+
+    [Test]
     public async Task Get_insights_refuses_bad_days() =>
         Assert.That(await _tools.CallErrorAsync("get_insights", new { days = -3 }), Does.Contain("days"));
 
@@ -287,15 +343,24 @@ public sealed class AnalyticsToolsTests
     }
 
     /// <summary>Publishes events as the services would (each with its own message id), straight onto the suite's broker.</summary>
-    private static async Task PublishAsync(params object[] events)
+    private static Task PublishAsync(params object[] events) => PublishWithIdsAsync([.. events.Select(e => (e, (Guid?)null))]);
+
+    /// <summary>Publishes events in order; a message id given is used as is (a repeat is a redelivery), otherwise each gets its own.</summary>
+    private static async Task PublishWithIdsAsync(params (object Event, Guid? MessageId)[] events)
     {
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(Suite.App.MessagingUri));
         await bus.StartAsync();
         try
         {
-            foreach (var evt in events)
+            foreach (var (evt, messageId) in events)
             {
-                await bus.Publish(evt, evt.GetType());
+                await bus.Publish(evt, evt.GetType(), context =>
+                {
+                    if (messageId is { } id)
+                    {
+                        context.MessageId = id;
+                    }
+                });
             }
         }
         finally
