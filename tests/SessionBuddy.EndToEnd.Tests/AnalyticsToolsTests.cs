@@ -314,6 +314,45 @@ public sealed class AnalyticsToolsTests
     }
 
     [Test]
+    public async Task Redelivered_status_changes_and_checkpoints_change_the_projections_once()
+    {
+        var (project, markerProject) = ($"redelivery-{Guid.NewGuid():N}", $"marker-{Guid.NewGuid():N}");
+        var (sessionId, markerId) = (Guid.NewGuid(), Guid.NewGuid());
+        var now = DateTimeOffset.UtcNow;
+        var totalBefore = (await _tools.CallOkAsync("get_session_analytics", new { })).GetProperty("total_checkpoints").GetInt64();
+        var statusChanged = new SessionStatusChanged(sessionId, project, "running", "completed", now.AddSeconds(-30), now.AddSeconds(-30), now);
+        var checkpoint = new CheckpointCreated(sessionId, Guid.NewGuid(), 1, 75, now, 100, project);
+        var (statusMessageId, checkpointMessageId) = (Guid.NewGuid(), Guid.NewGuid());
+        // Each event twice with its message id (as an outbox that resends after a lost confirm), then a marker on the same queues.
+        await PublishWithIdsAsync(
+            (statusChanged, statusMessageId), (checkpoint, checkpointMessageId),
+            (statusChanged, statusMessageId), (checkpoint, checkpointMessageId));
+        await PublishWithIdsAsync(
+            (new CheckpointCreated(markerId, Guid.NewGuid(), 1, 75, now, 100, markerProject), null),
+            (new SessionStatusChanged(markerId, markerProject, "starting", "running", now, now, now), null));
+        await EventuallyAsync(async () =>
+        {
+            var marker = await _tools.CallAsync("summarize_session", new { session_id = markerId.ToString() });
+            return marker.IsError != true && marker.StructuredContent!.Value.GetProperty("status").GetString() == "running"
+                && marker.StructuredContent.Value.GetProperty("checkpoints").GetInt64() == 1;
+        });
+        await Task.Delay(TimeSpan.FromSeconds(1)); // two batches run at once per queue: let a late duplicate land
+
+        var summary = await _tools.CallOkAsync("summarize_session", new { session_id = sessionId.ToString() });
+        var metrics = await _tools.CallOkAsync("get_workflow_metrics", new { project });
+        var totalAfter = (await _tools.CallOkAsync("get_session_analytics", new { })).GetProperty("total_checkpoints").GetInt64();
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.GetProperty("status").GetString(), Is.EqualTo("completed"));
+            Assert.That(summary.GetProperty("checkpoints").GetInt64(), Is.EqualTo(1), "the session's checkpoints");
+            Assert.That(metrics.GetProperty("workflows_completed").GetInt64(), Is.EqualTo(1), "workflows of the project");
+            Assert.That(metrics.GetProperty("quality_by_day").EnumerateArray().Sum(d => d.GetProperty("checkpoints").GetInt64()), Is.EqualTo(1),
+                "checkpoint tallies of the project");
+            Assert.That(totalAfter - totalBefore, Is.EqualTo(2), "all-time checkpoints: the session's and the marker's");
+        });
+    }
+
+    [Test]
     public async Task Get_insights_refuses_bad_days() =>
         Assert.That(await _tools.CallErrorAsync("get_insights", new { days = -3 }), Does.Contain("days"));
 
