@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
@@ -11,7 +12,7 @@ namespace SessionBuddy.EndToEnd.Analytics;
 /// Seed 002's poller against a scripted workload: N sessions, M checkpoints, K failed workflows. The poller calls the
 /// four analytics tools over MCP every interval and converts their fields to metric values, as the seed does; the
 /// numbers must match the workload exactly, and so must the session_buddy.* metrics scraped from the Analytics
-/// service's Prometheus endpoint.
+/// service's Prometheus endpoint and the ones it exports over OTLP/HTTP to a receiver on loopback.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -26,6 +27,15 @@ public sealed class PollerTests
     private const int Active = Sessions - Ended - Failed;
     private const int Reflections = 3;
 
+    private static readonly string[] SeedMetricNames =
+    [
+        "session_buddy.sessions.total", "session_buddy.workflows.completed", "session_buddy.workflows.failed", "session_buddy.checkpoints.total",
+        "session_buddy.sessions.active", "session_buddy.performance.cpu_usage", "session_buddy.performance.memory_usage",
+        "session_buddy.performance.response_time", "session_buddy.workflow.duration", "session_buddy.session.duration",
+        "session_buddy.checkpoint.size",
+    ];
+
+    private OtlpSink _otlp = null!;
     private DistributedAppFixture _app = null!;
     private ToolClient _tools = null!;
     private string _workingDirectory = null!;
@@ -34,7 +44,24 @@ public sealed class PollerTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _app = await DistributedAppFixture.CreateAsync();
+        // Every process exports over OTLP/HTTP to this receiver, metrics every second (the SDK's default is a minute).
+        _otlp = await OtlpSink.StartAsync(keepBodies: true);
+        (string Name, string Value)[] otlpVariables = [("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"), ("OTEL_METRIC_EXPORT_INTERVAL", "1000")];
+        foreach (var (name, value) in otlpVariables)
+        {
+            Environment.SetEnvironmentVariable(name, value); // inherited by the processes the fixture starts
+        }
+        try
+        {
+            _app = await DistributedAppFixture.CreateAsync(new FixtureOptions { OtlpEndpoint = _otlp.Endpoint.ToString() });
+        }
+        finally
+        {
+            foreach (var (name, _) in otlpVariables)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
         _tools = await ToolClient.ConnectAsync(_app.McpUri);
         _workingDirectory = Directory.CreateTempSubdirectory("e2e-poller-").FullName;
     }
@@ -44,6 +71,7 @@ public sealed class PollerTests
     {
         await _tools.DisposeAsync();
         await _app.DisposeAsync();
+        await _otlp.DisposeAsync();
         Directory.Delete(_workingDirectory, recursive: true);
     }
 
@@ -157,6 +185,17 @@ public sealed class PollerTests
             }), scraped.Text);
             Assert.That(kinds.Keys, Is.EquivalentTo(new[] { "counter", "gauge", "histogram" }), scraped.Text);
         });
+
+        // OTLP: the same 11 instruments reach the receiver (protobuf keeps names as UTF-8, so they can be found in the bodies).
+        string[] missing = SeedMetricNames;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (missing.Length > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            var exported = string.Join('\n', _otlp.Bodies("metrics").Select(b => Encoding.UTF8.GetString(b)));
+            missing = [.. SeedMetricNames.Where(name => !exported.Contains(name, StringComparison.Ordinal))];
+        }
+        Assert.That(missing, Is.Empty, $"session_buddy.* metrics not exported over OTLP ({_otlp.Bodies("metrics").Count} /v1/metrics bodies received)");
     }
 
     // On this private system: the failed tasks become worker_execution memories, which the suite's searches must not see.
