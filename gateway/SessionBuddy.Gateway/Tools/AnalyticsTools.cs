@@ -84,10 +84,11 @@ public sealed class AnalyticsTools(ServiceRequests requests)
         requests.SendAsync<RunAnalyticsQuery, AnalyticsQueryResult>(new RunAnalyticsQuery(queryName, parameters), cancellationToken);
 
     [McpServerTool(Name = "export_analytics", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Export a dataset (sessions, checkpoints, workflows, worker_tasks) in time order as csv (with a header row) or json (an array " +
+    [Description("Export a dataset (sessions, checkpoints, workflows, worker_tasks, pool_runs: one row per collection of a worker pool's " +
+        "results, with tasks and failed) in time order as csv (with a header row) or json (an array " +
         "of objects), at most `limit` rows per call; when next_cursor is set, pass it back as cursor for the next chunk.")]
     public Task<AnalyticsExport> ExportAnalytics(
-        [Description("sessions, checkpoints, workflows or worker_tasks.")] string dataset,
+        [Description("sessions, checkpoints, workflows, worker_tasks or pool_runs.")] string dataset,
         [Description("csv (default) or json.")] string format = AnalyticsExportFormats.Csv,
         [Description("Rows at or after this ISO 8601 time.")] string? since = null,
         [Description("Rows before this ISO 8601 time.")] string? until = null,

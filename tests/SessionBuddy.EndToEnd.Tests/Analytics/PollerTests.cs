@@ -236,6 +236,57 @@ public sealed class PollerTests
         Assert.That(new[] { row[1].GetString(), row[2].GetString(), row[3].GetString() }, Is.EqualTo(new[] { "4", "3", "0.750" }));
     }
 
+    // On this private system: AkoshaSync forwards collected pool results to the hub, which the suite's Akosha tests count.
+    [Test]
+    public async Task Export_analytics_pages_worker_pool_runs_as_csv_and_json()
+    {
+        var (first, second) = ($"pool-{Guid.NewGuid():N}-a", $"pool-{Guid.NewGuid():N}-b");
+        var at = DateTimeOffset.UtcNow;
+        var since = at.AddSeconds(-1).ToString("O");
+        WorkerTaskCompleted Result(string status) => new("w0", Guid.NewGuid(), "shell", "true", status, null, null, 0, 0.1, null, at);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(_app.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            await bus.Publish(new PoolResultsCollected(first, [Result(WorkerTaskStatuses.Completed), Result(WorkerTaskStatuses.Failed)], at));
+            await bus.Publish(new PoolResultsCollected(second, [Result(WorkerTaskStatuses.Completed)], at.AddMilliseconds(1)));
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        JsonElement[] runs = [];
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (runs.Length < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            var json = await _tools.CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "json", since });
+            runs = [.. JsonDocument.Parse(json.GetProperty("content").GetString()!).RootElement.EnumerateArray()
+                .Where(r => r.GetProperty("pool_id").GetString() is { } id && (id == first || id == second)).Select(r => r.Clone())];
+        }
+        Assert.That(runs.Select(r => (r.GetProperty("pool_id").GetString(), r.GetProperty("tasks").GetInt64(), r.GetProperty("failed").GetInt64())),
+            Is.EqualTo(new[] { (first, 2L, 1L), (second, 1L, 0L) }));
+
+        var csv = (await _tools.CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since })).GetProperty("content").GetString()!
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(csv[0], Is.EqualTo("pool_id,tasks,failed,collected_at"));
+        Assert.That(csv.Skip(1).Where(l => l.StartsWith(first, StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1).And.All.StartWith($"{first},2,1,"));
+
+        // One row per chunk: each run exactly once, in time order, then no cursor.
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var chunk = await _tools.CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since, limit = 1, cursor });
+            paged.AddRange(chunk.GetProperty("content").GetString()!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]));
+            cursor = chunk.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null && paged.Count < 100);
+        Assert.That(paged.Where(id => id == first || id == second), Is.EqualTo(new[] { first, second }));
+        Assert.That(paged, Is.Unique);
+    }
+
     private async Task<JsonElement> CallOkAsync(string tool, object arguments)
     {
         _callsMade++;
