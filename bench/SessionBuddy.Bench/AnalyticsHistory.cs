@@ -198,6 +198,18 @@ public static class AnalyticsHistory
             await tasks.CompleteAsync();
         }
 
+        // Pool runs (export_analytics pool_runs): each pool's results collected once an hour, from the tasks above.
+        await using (var poolRuns = new NpgsqlCommand(
+            """
+            INSERT INTO pool_runs (pool_id, collected_at, tasks, failed)
+            SELECT pool_id, date_trunc('hour', completed_at) + interval '1 hour', count(*), count(*) FILTER (WHERE status <> 'completed')
+            FROM worker_task_activity WHERE pool_id IS NOT NULL GROUP BY 1, 2
+            ON CONFLICT DO NOTHING
+            """, connection))
+        {
+            await poolRuns.ExecuteNonQueryAsync();
+        }
+
         await using (var merge = new NpgsqlCommand(
             """
             INSERT INTO activity_minutes SELECT * FROM seed_minutes ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count,
