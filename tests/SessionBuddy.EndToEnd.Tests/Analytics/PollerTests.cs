@@ -223,7 +223,7 @@ public sealed class PollerTests
         while (hotSpot?.ValueKind != JsonValueKind.Object && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            var insights = await _tools.CallOkAsync("get_insights", new { days = 1 });
+            var insights = await CallOkAsync("get_insights", new { days = 1 });
             hotSpot = insights.GetProperty("insights").EnumerateArray()
                 .FirstOrDefault(i => i.GetProperty("kind").GetString() == "worker_failure_hot_spot" && i.GetProperty("title").GetString()!.Contains(workerType));
         }
@@ -231,7 +231,7 @@ public sealed class PollerTests
         Assert.That(hotSpot.Value.GetProperty("severity").GetString(), Is.EqualTo("critical"));
 
         // The same numbers through the predefined query, run with its default parameters.
-        var byType = await _tools.CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
+        var byType = await CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
         var row = byType.GetProperty("rows").EnumerateArray().Single(r => r[0].GetString() == workerType);
         Assert.That(new[] { row[1].GetString(), row[2].GetString(), row[3].GetString() }, Is.EqualTo(new[] { "4", "3", "0.750" }));
     }
@@ -261,14 +261,14 @@ public sealed class PollerTests
         while (runs.Length < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            var json = await _tools.CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "json", since });
+            var json = await CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "json", since });
             runs = [.. JsonDocument.Parse(json.GetProperty("content").GetString()!).RootElement.EnumerateArray()
                 .Where(r => r.GetProperty("pool_id").GetString() is { } id && (id == first || id == second)).Select(r => r.Clone())];
         }
         Assert.That(runs.Select(r => (r.GetProperty("pool_id").GetString(), r.GetProperty("tasks").GetInt64(), r.GetProperty("failed").GetInt64())),
             Is.EqualTo(new[] { (first, 2L, 1L), (second, 1L, 0L) }));
 
-        var csv = (await _tools.CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since })).GetProperty("content").GetString()!
+        var csv = (await CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since })).GetProperty("content").GetString()!
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(csv[0], Is.EqualTo("pool_id,tasks,failed,collected_at"));
         Assert.That(csv.Skip(1).Where(l => l.StartsWith(first, StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1).And.All.StartWith($"{first},2,1,"));
@@ -278,7 +278,7 @@ public sealed class PollerTests
         string? cursor = null;
         do
         {
-            var chunk = await _tools.CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since, limit = 1, cursor });
+            var chunk = await CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since, limit = 1, cursor });
             paged.AddRange(chunk.GetProperty("content").GetString()!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]));
             cursor = chunk.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
         }
@@ -287,6 +287,7 @@ public sealed class PollerTests
         Assert.That(paged, Is.Unique);
     }
 
+    /// <summary>Every tool call of this fixture's tests goes through here, so the poller test knows how many the gateway served.</summary>
     private async Task<JsonElement> CallOkAsync(string tool, object arguments)
     {
         _callsMade++;
