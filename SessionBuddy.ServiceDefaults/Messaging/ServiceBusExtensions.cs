@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.ServiceDefaults.Messaging;
 
@@ -21,7 +22,8 @@ public static class ServiceBusExtensions
     /// <summary>
     /// MassTransit on RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI). Every consumer
     /// gets a kebab-case queue shared by all replicas (competing consumers). When <paramref name="serviceName"/>
-    /// is given, the process also answers <see cref="CheckServiceHealth"/> on that service's health queue.
+    /// is given, the process also answers <see cref="CheckServiceHealth"/> on that service's health queue and
+    /// reports its CPU and memory to Analytics every few seconds (<see cref="ProcessUsageReporter"/>).
     /// </summary>
     /// <param name="reliableSends">
     /// True for services: every message is persistent and waits for RabbitMQ's publisher confirm, since their
@@ -90,6 +92,7 @@ public static class ServiceBusExtensions
         if (serviceName is not null)
         {
             builder.Services.AddSingleton(new ServiceIdentity(serviceName));
+            builder.Services.AddHostedService<ProcessUsageReporter>();
         }
         return builder;
     }

@@ -3,7 +3,9 @@ using System.Globalization;
 using MassTransit;
 using ModelContextProtocol.Client;
 using Npgsql;
+using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Testing;
 
 namespace SessionBuddy.Bench;
@@ -12,7 +14,8 @@ namespace SessionBuddy.Bench;
 /// The analytics tools over a large history, through MCP → gateway → RabbitMQ → Analytics → PostgreSQL, and the
 /// projections' event throughput. The history (default 100,000 sessions with 1,000,000 messages, their checkpoints,
 /// workflows, worker tasks and tool-call samples) is written straight into analyticsdb's projection tables with
-/// binary COPY, in the shape the projections give it; then every tool is timed, then events are published to the
+/// binary COPY, in the shape the projections give it; then every tool is timed (every named query of query_analytics,
+/// every export_analytics dataset in csv and in json), then events are published to the
 /// bus as the services publish them and timed until the Analytics service has applied them all.
 /// </summary>
 public sealed class AnalyticsCommand : IBenchCommand
@@ -55,11 +58,19 @@ public sealed class AnalyticsCommand : IBenchCommand
             ("get_performance_metrics", new()),
             ("summarize_session", new() { ["session_id"] = someSession.ToString() }),
             ("get_insights", new()),
-            ("query_analytics", new() { ["query_name"] = "worker_failures_by_type" }),
             ("query_analytics", new() { ["query_name"] = "daily_activity", ["parameters"] = new Dictionary<string, object?> { ["days"] = 30 } }),
-            ("export_analytics", new() { ["dataset"] = "sessions", ["limit"] = 100 }),
             ("export_analytics", new() { ["dataset"] = "sessions", ["limit"] = 1000 }),
         };
+        // Every named query with its default parameters, and every dataset in both formats (100 rows a chunk), as the tools list them.
+        var queries = await QueryNamesAsync(client);
+        var datasets = new[] { "sessions", "checkpoints", "workflows", "worker_tasks", "pool_runs" };
+        tools =
+        [
+            .. tools,
+            .. queries.Select(q => ("query_analytics", new Dictionary<string, object?> { ["query_name"] = q })),
+            .. datasets.SelectMany(d => new[] { "csv", "json" }.Select(f =>
+                ("export_analytics", new Dictionary<string, object?> { ["dataset"] = d, ["format"] = f, ["limit"] = 100 }))),
+        ];
         Console.WriteLine();
         Console.WriteLine($"one client, {calls} calls per tool after 20 warm-up calls (ms):");
         Console.WriteLine($"{"tool",-60} {"p50",8} {"p95",8} {"p99",8} {"max",8}");
@@ -90,10 +101,22 @@ public sealed class AnalyticsCommand : IBenchCommand
         return 0;
     }
 
+    /// <summary>The names query_analytics lists (its "list" query).</summary>
+    private static async Task<List<string>> QueryNamesAsync(McpClient client)
+    {
+        var list = await client.CallToolAsync("query_analytics", new Dictionary<string, object?> { ["query_name"] = "list" });
+        if (list.IsError == true || list.StructuredContent is not { } content)
+        {
+            throw new InvalidOperationException("query_analytics list failed");
+        }
+        return [.. content.GetProperty("available_queries").EnumerateArray().Select(q => q.GetProperty("name").GetString()!)];
+    }
+
     /// <summary>
-    /// Publishes <paramref name="count"/> events the way the services' outboxes do (70% MessageAdded, 10% each
-    /// SessionCreated, SessionStatusChanged and CheckpointCreated, over 2,000 sessions) and waits until the
-    /// Analytics service has applied every one (its inbox holds their ids).
+    /// Publishes <paramref name="count"/> events the way the services' outboxes do (50% MessageAdded, 10% each
+    /// SessionCreated, SessionStatusChanged, CheckpointCreated, WorkerTaskCompleted and ReflectionAdded, over 2,000
+    /// sessions) and waits until the Analytics service has applied every one (its inbox holds their ids). Memory and
+    /// AkoshaSync consume the worker and reflection events too, on the same cores.
     /// </summary>
     private static async Task MeasureProjectionsAsync(DistributedAppFixture app, NpgsqlDataSource analytics, int count)
     {
@@ -115,6 +138,9 @@ public sealed class AnalyticsCommand : IBenchCommand
                     0 => new SessionCreated(session, "bench", Projects[i % Projects.Length], at),
                     1 => new SessionStatusChanged(session, Projects[i % Projects.Length], "running", i % 20 == 1 ? "failed" : "completed", now.AddMinutes(-5), now.AddMinutes(-4), at),
                     2 => new CheckpointCreated(session, Guid.NewGuid(), i, 40 + i % 60, at, 1200),
+                    3 => new WorkerTaskCompleted($"bench-{i % 8}", Guid.NewGuid(), i % 3 == 0 ? "shell" : "claude", "true",
+                        i % 30 == 3 ? WorkerTaskStatuses.Failed : WorkerTaskStatuses.Completed, "ok", null, 0, 0.2, null, at, $"bench-pool-{i % 4}", session),
+                    4 => new ReflectionAdded(Guid.NewGuid(), Projects[i % Projects.Length], "reflection", session.ToString(), at),
                     _ => new MessageAdded(session, Guid.NewGuid(), "user", 200, at),
                 };
                 await bus.Publish(message, message.GetType(), ct);

@@ -35,7 +35,7 @@ public static class AnalyticsHistory
             }
         }
 
-        long checkpoints = 0, checkpointBytes = 0, completed = 0, failed = 0, workflowMs = 0, messagesLeft = messageCount;
+        long checkpoints = 0, checkpointBytes = 0, completed = 0, failed = 0, workflowMs = 0, sessionMs = 0, messagesLeft = messageCount;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var checkpointConnection = await dataSource.OpenConnectionAsync();
         await using var workflowConnection = await dataSource.OpenConnectionAsync();
@@ -117,6 +117,7 @@ public static class AnalyticsHistory
                     var seconds = (end - started).TotalSeconds;
                     (completed, failed) = status == "completed" ? (completed + 1, failed) : (completed, failed + 1);
                     workflowMs += (long)Math.Round(seconds * 1000);
+                    sessionMs += (long)Math.Round((end - created).TotalSeconds * 1000);
                     Count(status == "completed" ? "workflows_completed" : "workflows_failed", end, 1, "project:" + project, 0, seconds);
                     await workflows.StartRowAsync();
                     await workflows.WriteAsync(id);
@@ -197,6 +198,18 @@ public static class AnalyticsHistory
             await tasks.CompleteAsync();
         }
 
+        // Pool runs (export_analytics pool_runs): each pool's results collected once an hour, from the tasks above.
+        await using (var poolRuns = new NpgsqlCommand(
+            """
+            INSERT INTO pool_runs (pool_id, collected_at, tasks, failed)
+            SELECT pool_id, date_trunc('hour', completed_at) + interval '1 hour', count(*), count(*) FILTER (WHERE status <> 'completed')
+            FROM worker_task_activity WHERE pool_id IS NOT NULL GROUP BY 1, 2
+            ON CONFLICT DO NOTHING
+            """, connection))
+        {
+            await poolRuns.ExecuteNonQueryAsync();
+        }
+
         await using (var merge = new NpgsqlCommand(
             """
             INSERT INTO activity_minutes SELECT * FROM seed_minutes ON CONFLICT (kind, minute) DO UPDATE SET count = activity_minutes.count + excluded.count,
@@ -231,8 +244,8 @@ public static class AnalyticsHistory
             ON CONFLICT (name) DO UPDATE SET value = analytics_totals.value + excluded.value
             """, connection))
         {
-            totals.Parameters.AddWithValue("names", new[] { "sessions", "checkpoints", "checkpoint_bytes", "workflows_completed", "workflows_failed", "workflow_milliseconds" });
-            totals.Parameters.AddWithValue("values", new[] { sessionCount, checkpoints, checkpointBytes, completed, failed, workflowMs });
+            totals.Parameters.AddWithValue("names", new[] { "sessions", "checkpoints", "checkpoint_bytes", "workflows_completed", "workflows_failed", "workflow_milliseconds", "session_milliseconds" });
+            totals.Parameters.AddWithValue("values", new[] { sessionCount, checkpoints, checkpointBytes, completed, failed, workflowMs, sessionMs });
             await totals.ExecuteNonQueryAsync();
         }
         await using (var analyze = new NpgsqlCommand("VACUUM ANALYZE", connection))

@@ -127,6 +127,83 @@ public sealed class AnalyticsToolsTests
     }
 
     [Test]
+    public async Task Session_duration_runs_from_creation_to_end_in_the_tool_and_in_the_histogram()
+    {
+        using var http = new HttpClient();
+        var metricsUri = new Uri(Suite.App.GetEndpoint("analytics"), "/metrics");
+        var before = new PrometheusText(await http.GetStringAsync(metricsUri));
+
+        // Created 1,000 s before it ended, started only 40 s before: session duration 1,000 s, workflow duration 40 s.
+        var sessionId = Guid.NewGuid();
+        var project = $"late-start-{Guid.NewGuid():N}";
+        var ended = DateTimeOffset.UtcNow;
+        var (created, started) = (ended.AddSeconds(-1_000), ended.AddSeconds(-40));
+        await PublishAsync(
+            new SessionCreated(sessionId, "late start", project, created),
+            new SessionStatusChanged(sessionId, project, "running", "completed", created, started, ended));
+        PrometheusText after = before;
+        await EventuallyAsync(async () =>
+        {
+            after = new PrometheusText(await http.GetStringAsync(metricsUri));
+            return after.Get("session_buddy_session_duration_seconds_count") > before.Get("session_buddy_session_duration_seconds_count");
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Get("session_buddy_session_duration_seconds_sum") - before.Get("session_buddy_session_duration_seconds_sum"),
+                Is.EqualTo(1_000).Within(0.001), "session.duration: creation to end");
+            Assert.That(after.Get("session_buddy_workflow_duration_seconds_sum") - before.Get("session_buddy_workflow_duration_seconds_sum"),
+                Is.EqualTo(40).Within(0.001), "workflow.duration: start to end");
+        });
+
+        // The tool's session_duration is the mean of the same per-session durations: every workflow run's session_seconds.
+        var runs = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var chunk = await _tools.CallOkAsync("export_analytics", new { dataset = "workflows", format = "json", limit = 10_000, cursor });
+            runs.AddRange(JsonDocument.Parse(chunk.GetProperty("content").GetString()!).RootElement.EnumerateArray().Select(r => r.Clone()));
+            cursor = chunk.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        var run = runs.Single(r => r.GetProperty("session_id").GetString() == sessionId.ToString());
+        var analytics = await _tools.CallOkAsync("get_session_analytics", new { });
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.GetProperty("session_seconds").GetDouble(), Is.EqualTo(1_000).Within(0.001));
+            Assert.That(run.GetProperty("duration_seconds").GetDouble(), Is.EqualTo(40).Within(0.001));
+            Assert.That(analytics.GetProperty("session_duration").GetDouble(),
+                Is.EqualTo(runs.Average(r => r.GetProperty("session_seconds").GetDouble())).Within(0.002));
+            Assert.That(analytics.GetProperty("avg_session_duration").GetDouble(), Is.EqualTo(analytics.GetProperty("session_duration").GetDouble()));
+        });
+    }
+
+    [Test]
+    public async Task Get_performance_metrics_lists_the_cpu_and_memory_of_every_service_and_the_gateway()
+    {
+        string[] services = ["sessions", "memory", "analytics", "workerpool", "akoshasync", "gateway"];
+        JsonElement performance = default;
+        // Every process reports every 5 s; the suite may have started moments ago.
+        await EventuallyAsync(async () =>
+        {
+            performance = await _tools.CallOkAsync("get_performance_metrics", new { });
+            var reporting = performance.GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("service").GetString()).ToHashSet();
+            return services.All(reporting.Contains);
+        });
+        var processes = performance.GetProperty("processes").EnumerateArray().ToList();
+        Assert.Multiple(() =>
+        {
+            foreach (var service in services)
+            {
+                var process = processes.First(p => p.GetProperty("service").GetString() == service);
+                Assert.That(process.GetProperty("cpu_usage").GetDouble(), Is.InRange(0, 100), service + " cpu_usage (percent)");
+                Assert.That(process.GetProperty("memory_usage").GetDouble(), Is.GreaterThan(10), service + " memory_usage (MB)");
+            }
+            Assert.That(performance.GetProperty("memory_usage").GetDouble(),
+                Is.EqualTo(processes.Sum(p => p.GetProperty("memory_usage").GetDouble())).Within(0.5), "memory_usage is the processes' sum");
+        });
+    }
+
+    [Test]
     public async Task Get_performance_metrics_refuses_bad_minutes() =>
         Assert.That(await _tools.CallErrorAsync("get_performance_metrics", new { minutes = 0 }), Does.Contain("minutes").And.Contain("1440"));
 
@@ -181,6 +258,103 @@ public sealed class AnalyticsToolsTests
     }
 
     [Test]
+    public async Task Get_workflow_metrics_and_get_insights_judge_a_projects_quality_trend_and_workflow_failures()
+    {
+        var project = $"trend-{Guid.NewGuid():N}";
+        var now = DateTimeOffset.UtcNow;
+        var twoDaysAgo = now.AddDays(-2);
+        // Quality: two checkpoints of 80 two days ago, one of 50 today (mean 70, declining).
+        // Workflows: one completed after 60 s, two failed after 120 s and 180 s (mean 120 s, 2 of 3 failed).
+        var (first, second, third) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await PublishWithIdsAsync(
+            (new CheckpointCreated(first, Guid.NewGuid(), 1, 80, twoDaysAgo, 100, project), null),
+            (new CheckpointCreated(second, Guid.NewGuid(), 1, 80, twoDaysAgo.AddMinutes(1), 100, project), null),
+            (new CheckpointCreated(third, Guid.NewGuid(), 1, 50, now, 100, project), null),
+            (new SessionStatusChanged(first, project, "running", "completed", now.AddSeconds(-60), now.AddSeconds(-60), now), null),
+            (new SessionStatusChanged(second, project, "running", "failed", now.AddSeconds(-120), now.AddSeconds(-120), now), null),
+            (new SessionStatusChanged(third, project, "running", "failed", now.AddSeconds(-180), now.AddSeconds(-180), now), null));
+
+        JsonElement metrics = default;
+        await EventuallyAsync(async () =>
+        {
+            metrics = await _tools.CallOkAsync("get_workflow_metrics", new { project, days_back = 30 });
+            return metrics.GetProperty("workflows_completed").GetInt64() + metrics.GetProperty("workflows_failed").GetInt64() == 3
+                && metrics.GetProperty("quality_by_day").EnumerateArray().Sum(d => d.GetProperty("checkpoints").GetInt64()) == 3;
+        });
+        var days = metrics.GetProperty("quality_by_day").EnumerateArray()
+            .Select(d => (Day: d.GetProperty("day").GetString(), Checkpoints: d.GetProperty("checkpoints").GetInt64(), Quality: d.GetProperty("avg_quality_score").GetDouble()))
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.GetProperty("workflows_completed").GetInt64(), Is.EqualTo(1));
+            Assert.That(metrics.GetProperty("workflows_failed").GetInt64(), Is.EqualTo(2));
+            Assert.That(metrics.GetProperty("avg_duration").GetDouble(), Is.EqualTo(120).Within(0.001), "avg_duration (s)");
+            Assert.That(metrics.GetProperty("avg_session_duration_minutes").GetDouble(), Is.EqualTo(2).Within(0.001), "avg_session_duration_minutes");
+            Assert.That(metrics.GetProperty("avg_quality_score").GetDouble(), Is.EqualTo(70).Within(0.001));
+            Assert.That(metrics.GetProperty("quality_trend").GetString(), Is.EqualTo("declining"));
+            Assert.That(days, Is.EqualTo(new[]
+            {
+                (twoDaysAgo.UtcDateTime.ToString("yyyy-MM-dd"), 2L, 80.0),
+                (now.UtcDateTime.ToString("yyyy-MM-dd"), 1L, 50.0),
+            }));
+        });
+
+        // Slow tools are judged over every tool call, not per project: only this project's two rules are looked at.
+        var insights = (await _tools.CallOkAsync("get_insights", new { project, days = 30 })).GetProperty("insights").EnumerateArray()
+            .Where(i => i.GetProperty("kind").GetString() is "quality_trend" or "workflow_failures")
+            .ToDictionary(i => i.GetProperty("kind").GetString()!);
+        Assert.Multiple(() =>
+        {
+            Assert.That(insights["quality_trend"].GetProperty("severity").GetString(), Is.EqualTo("warning"));
+            Assert.That(insights["quality_trend"].GetProperty("title").GetString(), Does.Contain("declining"));
+            Assert.That(insights["quality_trend"].GetProperty("detail").GetString(), Does.Contain("from 80 to 50"));
+            Assert.That(insights["quality_trend"].GetProperty("value").GetDouble(), Is.EqualTo(50));
+            Assert.That(insights["workflow_failures"].GetProperty("severity").GetString(), Is.EqualTo("critical"));
+            Assert.That(insights["workflow_failures"].GetProperty("detail").GetString(), Does.Contain("2 of 3"));
+            Assert.That(insights["workflow_failures"].GetProperty("value").GetDouble(), Is.EqualTo(0.667));
+        });
+    }
+
+    [Test]
+    public async Task Redelivered_status_changes_and_checkpoints_change_the_projections_once()
+    {
+        var (project, markerProject) = ($"redelivery-{Guid.NewGuid():N}", $"marker-{Guid.NewGuid():N}");
+        var (sessionId, markerId) = (Guid.NewGuid(), Guid.NewGuid());
+        var now = DateTimeOffset.UtcNow;
+        var totalBefore = (await _tools.CallOkAsync("get_session_analytics", new { })).GetProperty("total_checkpoints").GetInt64();
+        var statusChanged = new SessionStatusChanged(sessionId, project, "running", "completed", now.AddSeconds(-30), now.AddSeconds(-30), now);
+        var checkpoint = new CheckpointCreated(sessionId, Guid.NewGuid(), 1, 75, now, 100, project);
+        var (statusMessageId, checkpointMessageId) = (Guid.NewGuid(), Guid.NewGuid());
+        // Each event twice with its message id (as an outbox that resends after a lost confirm), then a marker on the same queues.
+        await PublishWithIdsAsync(
+            (statusChanged, statusMessageId), (checkpoint, checkpointMessageId),
+            (statusChanged, statusMessageId), (checkpoint, checkpointMessageId));
+        await PublishWithIdsAsync(
+            (new CheckpointCreated(markerId, Guid.NewGuid(), 1, 75, now, 100, markerProject), null),
+            (new SessionStatusChanged(markerId, markerProject, "starting", "running", now, now, now), null));
+        await EventuallyAsync(async () =>
+        {
+            var marker = await _tools.CallAsync("summarize_session", new { session_id = markerId.ToString() });
+            return marker.IsError != true && marker.StructuredContent!.Value.GetProperty("status").GetString() == "running"
+                && marker.StructuredContent.Value.GetProperty("checkpoints").GetInt64() == 1;
+        });
+        await Task.Delay(TimeSpan.FromSeconds(1)); // two batches run at once per queue: let a late duplicate land
+
+        var summary = await _tools.CallOkAsync("summarize_session", new { session_id = sessionId.ToString() });
+        var metrics = await _tools.CallOkAsync("get_workflow_metrics", new { project });
+        var totalAfter = (await _tools.CallOkAsync("get_session_analytics", new { })).GetProperty("total_checkpoints").GetInt64();
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.GetProperty("status").GetString(), Is.EqualTo("completed"));
+            Assert.That(summary.GetProperty("checkpoints").GetInt64(), Is.EqualTo(1), "the session's checkpoints");
+            Assert.That(metrics.GetProperty("workflows_completed").GetInt64(), Is.EqualTo(1), "workflows of the project");
+            Assert.That(metrics.GetProperty("quality_by_day").EnumerateArray().Sum(d => d.GetProperty("checkpoints").GetInt64()), Is.EqualTo(1),
+                "checkpoint tallies of the project");
+            Assert.That(totalAfter - totalBefore, Is.EqualTo(2), "all-time checkpoints: the session's and the marker's");
+        });
+    }
+
+    [Test]
     public async Task Get_insights_refuses_bad_days() =>
         Assert.That(await _tools.CallErrorAsync("get_insights", new { days = -3 }), Does.Contain("days"));
 
@@ -207,6 +381,33 @@ public sealed class AnalyticsToolsTests
             Does.Contain("until"));
         Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", limit = 10_000_000 }), Does.Contain("limit").And.Contain("10000"));
         Assert.That(await _tools.CallErrorAsync("export_analytics", new { dataset = "sessions", cursor = "not-a-cursor" }), Does.Contain("cursor"));
+    }
+
+    /// <summary>Publishes events as the services would (each with its own message id), straight onto the suite's broker.</summary>
+    private static Task PublishAsync(params object[] events) => PublishWithIdsAsync([.. events.Select(e => (e, (Guid?)null))]);
+
+    /// <summary>Publishes events in order; a message id given is used as is (a repeat is a redelivery), otherwise each gets its own.</summary>
+    private static async Task PublishWithIdsAsync(params (object Event, Guid? MessageId)[] events)
+    {
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(Suite.App.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            foreach (var (evt, messageId) in events)
+            {
+                await bus.Publish(evt, evt.GetType(), context =>
+                {
+                    if (messageId is { } id)
+                    {
+                        context.MessageId = id;
+                    }
+                });
+            }
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)

@@ -35,7 +35,8 @@ public sealed class AnalyticsTools(ServiceRequests requests)
 
     [McpServerTool(Name = "get_session_analytics", UseStructuredContent = true, ReadOnly = true)]
     [Description("Session statistics, all time. total_checkpoints: count; avg_checkpoint_size: bytes; session_duration (= avg_session_duration): " +
-        "mean workflow duration in seconds (start to completed or failed); sessions: the top `limit` sessions by `sort_by`, each with messages, " +
+        "mean session duration in seconds, from creation to completed or failed, over the sessions that ended (as the session_buddy.session.duration " +
+        "histogram; get_workflow_metrics' avg_duration is from start instead); sessions: the top `limit` sessions by `sort_by`, each with messages, " +
         "checkpoints, avg_checkpoint_size (bytes), last_quality_score, duration_seconds.")]
     public Task<SessionAnalytics> GetSessionAnalytics(
         [Description("Sessions to list, 1..100 (default 20).")] int limit = 20,
@@ -44,9 +45,11 @@ public sealed class AnalyticsTools(ServiceRequests requests)
         requests.SendAsync<GetSessionAnalytics, SessionAnalytics>(new GetSessionAnalytics(limit, sortBy), cancellationToken);
 
     [McpServerTool(Name = "get_performance_metrics", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Performance. cpu_usage: percent of the machine's cores used by the SessionBuddy processes that report usage (the gateways and " +
-        "the Analytics service), summed; memory_usage: their working sets, MB; response_time: mean tool-call latency at the gateways over the last " +
-        "`minutes`, ms; response_time_percentiles: calls, failed, p50, p95, p99, max (ms); processes: each reporting process.")]
+    [Description("Performance. cpu_usage: percent of the machine's cores used by the SessionBuddy processes (every gateway replica and every " +
+        "Sessions, Memory, Analytics, WorkerPool and AkoshaSync process; each reports every 5 s, those heard from in the last 2 minutes count), " +
+        "summed; memory_usage: their working sets, MB; response_time: mean tool-call latency at the gateways over the last `minutes`, ms; " +
+        "response_time_percentiles: calls, failed, p50, p95, p99, max (ms); processes: each process's service, instance, cpu_usage (%), " +
+        "memory_usage (MB) and sampled_at.")]
     public Task<PerformanceMetrics> GetPerformanceMetrics(
         [Description("Latency window in minutes, 1..1440 (default 15).")] int minutes = 15,
         CancellationToken cancellationToken = default) =>
@@ -81,10 +84,11 @@ public sealed class AnalyticsTools(ServiceRequests requests)
         requests.SendAsync<RunAnalyticsQuery, AnalyticsQueryResult>(new RunAnalyticsQuery(queryName, parameters), cancellationToken);
 
     [McpServerTool(Name = "export_analytics", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Export a dataset (sessions, checkpoints, workflows, worker_tasks) in time order as csv (with a header row) or json (an array " +
+    [Description("Export a dataset (sessions, checkpoints, workflows, worker_tasks, pool_runs: one row per collection of a worker pool's " +
+        "results, with tasks and failed) in time order as csv (with a header row) or json (an array " +
         "of objects), at most `limit` rows per call; when next_cursor is set, pass it back as cursor for the next chunk.")]
     public Task<AnalyticsExport> ExportAnalytics(
-        [Description("sessions, checkpoints, workflows or worker_tasks.")] string dataset,
+        [Description("sessions, checkpoints, workflows, worker_tasks or pool_runs.")] string dataset,
         [Description("csv (default) or json.")] string format = AnalyticsExportFormats.Csv,
         [Description("Rows at or after this ISO 8601 time.")] string? since = null,
         [Description("Rows before this ISO 8601 time.")] string? until = null,

@@ -30,9 +30,9 @@ public sealed class AnalyticsMetrics : IDisposable
         _meter.CreateObservableGauge("session_buddy.sessions.active", () => _snapshot.ActiveSessions, "{session}",
             "Sessions starting or running (not completed, failed or deleted)");
         _meter.CreateObservableGauge("session_buddy.performance.cpu_usage", () => _snapshot.CpuPercent, "%",
-            "CPU used by the reporting SessionBuddy processes, percent of the machine's cores");
+            "CPU used by the SessionBuddy processes (services and gateways), percent of the machine's cores");
         _meter.CreateObservableGauge("session_buddy.performance.memory_usage", () => _snapshot.MemoryMb, "MBy",
-            "Working set of the reporting SessionBuddy processes, megabytes");
+            "Working sets of the SessionBuddy processes (services and gateways), megabytes");
         _meter.CreateObservableGauge("session_buddy.performance.response_time", () => _snapshot.ResponseTimeMs, "ms",
             "Mean tool-call latency at the gateway over the last minutes");
         _workflowDuration = _meter.CreateHistogram<double>("session_buddy.workflow.duration", "s", "Workflow duration: session start to completed or failed");

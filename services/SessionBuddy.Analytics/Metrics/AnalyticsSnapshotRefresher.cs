@@ -1,23 +1,19 @@
-using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Analytics.Reports;
-using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.Analytics.Metrics;
 
 /// <summary>
-/// Every <see cref="Interval"/>: records this process's CPU and memory (Analytics reports its own usage; the
-/// gateways report theirs with their tool-call timings), then reads the numbers behind the counters and gauges.
+/// Every <see cref="Interval"/>: reads the numbers behind the counters and gauges (CPU and memory are the sums of
+/// what every process reported: the services as ProcessUsageReported, the gateways with their tool-call timings).
 /// </summary>
 public sealed partial class AnalyticsSnapshotRefresher(
-    ActivityReports reports, PerformanceReport performance, ToolCallProjection usage, AnalyticsMetrics metrics,
+    ActivityReports reports, PerformanceReport performance, AnalyticsMetrics metrics,
     ILogger<AnalyticsSnapshotRefresher> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     /// <summary>The window of the response_time gauge.</summary>
     public const int ResponseTimeMinutes = 5;
-
-    private readonly ProcessUsageSampler _sampler = new(Contracts.Health.ServiceNames.Analytics);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,7 +22,6 @@ public sealed partial class AnalyticsSnapshotRefresher(
         {
             try
             {
-                await usage.RecordOwnUsageAsync(_sampler.Sample(), stoppingToken);
                 var current = await performance.ReadAsync(ResponseTimeMinutes, stoppingToken);
                 metrics.Update(await reports.SnapshotAsync(current.CpuUsage, current.MemoryUsage, current.ResponseTime, stoppingToken));
             }

@@ -151,4 +151,7 @@ public static class ActivityKinds
     public const string WorkflowsCompleted = "workflows_completed";
     public const string WorkflowsFailed = "workflows_failed";
     public const string WorkflowMilliseconds = "workflow_milliseconds";
+
+    /// <summary>Sum of the session durations (creation to completed or failed) of the workflows that ended.</summary>
+    public const string SessionMilliseconds = "session_milliseconds";
 }

@@ -168,7 +168,8 @@ public sealed class SessionActivityProjection(EventBatches batches, AnalyticsMet
                 EventBatches.AddToTotals(batch,
                     (ActivityKinds.WorkflowsCompleted, ends.Count(e => e.To == SessionStatuses.Completed)),
                     (ActivityKinds.WorkflowsFailed, ends.Count(e => e.To == SessionStatuses.Failed)),
-                    (ActivityKinds.WorkflowMilliseconds, (long)Math.Round(ends.Sum(WorkflowSeconds) * 1000)));
+                    (ActivityKinds.WorkflowMilliseconds, (long)Math.Round(ends.Sum(WorkflowSeconds) * 1000)),
+                    (ActivityKinds.SessionMilliseconds, (long)Math.Round(ends.Sum(SessionSeconds) * 1000)));
             }
             return Task.CompletedTask;
         }, ct);

@@ -4,7 +4,9 @@ using SessionBuddy.Contracts.Analytics;
 namespace SessionBuddy.Analytics.Projections;
 
 /// <summary>
-/// Tool-call samples and process usage reported by the gateways (<c>tool_call_samples</c>, <c>process_usage</c>).
+/// Tool-call samples reported by the gateways (<c>tool_call_samples</c>) and the newest CPU and memory sample of
+/// every process (<c>process_usage</c>): the gateways' come with their tool-call timings, the services' as
+/// ProcessUsageReported.
 /// Samples older than <see cref="Retention"/> are pruned as new ones arrive.
 /// </summary>
 public sealed class ToolCallProjection(EventBatches batches, NpgsqlDataSource dataSource)
@@ -46,11 +48,11 @@ public sealed class ToolCallProjection(EventBatches batches, NpgsqlDataSource da
             return Task.CompletedTask;
         }, ct);
 
-    /// <summary>This process's own usage, sampled locally (no event needed).</summary>
-    public async Task RecordOwnUsageAsync(ProcessUsageSample sample, CancellationToken ct)
+    /// <summary>Service processes' usage samples: kept if newer than the stored one of the same process.</summary>
+    public async Task RecordUsageAsync(IReadOnlyList<ProcessUsageSample> samples, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
-        ProcessUsageRows(batch, [sample]);
+        ProcessUsageRows(batch, samples);
         await batch.ExecuteNonQueryAsync(ct);
     }
 

@@ -42,7 +42,8 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
                coalesce(max(value) FILTER (WHERE name = 'checkpoint_bytes'), 0),
                coalesce(max(value) FILTER (WHERE name = 'workflows_completed'), 0),
                coalesce(max(value) FILTER (WHERE name = 'workflows_failed'), 0),
-               coalesce(max(value) FILTER (WHERE name = 'workflow_milliseconds'), 0)
+               coalesce(max(value) FILTER (WHERE name = 'workflow_milliseconds'), 0),
+               coalesce(max(value) FILTER (WHERE name = 'session_milliseconds'), 0)
         FROM analytics_totals
         """;
 
@@ -141,7 +142,8 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
                 reader.GetInt64(4), reader.GetInt64(5), Round(reader.GetDouble(6)), reader.IsDBNull(7) ? null : reader.GetInt32(7),
                 reader.IsDBNull(8) ? null : Round(reader.GetDouble(8)), NullableTime(reader, 9), NullableTime(reader, 10)));
         }
-        var duration = totals.Workflows == 0 ? 0 : Round(totals.WorkflowMilliseconds / 1000.0 / totals.Workflows);
+        // session_duration: creation to completed or failed, as the session_buddy.session.duration histogram records it.
+        var duration = totals.Workflows == 0 ? 0 : Round(totals.SessionMilliseconds / 1000.0 / totals.Workflows);
         return new SessionAnalytics(totals.Sessions, totals.Checkpoints,
             totals.Checkpoints == 0 ? 0 : Round((double)totals.CheckpointBytes / totals.Checkpoints), duration, duration, sortBy, rows);
     }
@@ -249,7 +251,8 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(TotalsSql);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return new Totals(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+        return new Totals(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
+            reader.GetInt64(6));
     }
 
     internal static double Round(double value) => Math.Round(value, 3);
@@ -272,7 +275,9 @@ public sealed class ActivityReports(NpgsqlDataSource dataSource)
         public double Seconds(string kind) => _byKind.GetValueOrDefault(kind).Seconds;
     }
 
-    private sealed record Totals(long Sessions, long Checkpoints, long CheckpointBytes, long WorkflowsCompleted, long WorkflowsFailed, long WorkflowMilliseconds)
+    private sealed record Totals(
+        long Sessions, long Checkpoints, long CheckpointBytes, long WorkflowsCompleted, long WorkflowsFailed, long WorkflowMilliseconds,
+        long SessionMilliseconds)
     {
         public long Workflows => WorkflowsCompleted + WorkflowsFailed;
     }

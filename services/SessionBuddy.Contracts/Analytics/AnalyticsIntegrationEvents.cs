@@ -16,5 +16,12 @@ public sealed record ToolCallsTimed(
 /// <summary>One tool call: its name, wall time at the gateway in milliseconds, and whether it ended in a tool error.</summary>
 public sealed record ToolCallSample(string Tool, double DurationMs, bool Failed, DateTimeOffset At);
 
+/// <summary>
+/// CPU and memory of one service process (Sessions, Memory, Analytics, WorkerPool, AkoshaSync), published by that
+/// process every few seconds (the gateways send theirs inside <see cref="ToolCallsTimed"/>). Telemetry, not state:
+/// published directly and non-durably, not through an outbox; a lost sample is replaced by the next.
+/// </summary>
+public sealed record ProcessUsageReported(ProcessUsageSample Usage);
+
 /// <summary>CPU (percent of all the machine's cores since the previous sample) and working set (MB) of one process.</summary>
 public sealed record ProcessUsageSample(string Service, string Instance, double CpuPercent, double MemoryMb, DateTimeOffset SampledAt);

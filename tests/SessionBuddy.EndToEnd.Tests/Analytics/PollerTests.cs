@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
@@ -12,7 +12,7 @@ namespace SessionBuddy.EndToEnd.Analytics;
 /// Seed 002's poller against a scripted workload: N sessions, M checkpoints, K failed workflows. The poller calls the
 /// four analytics tools over MCP every interval and converts their fields to metric values, as the seed does; the
 /// numbers must match the workload exactly, and so must the session_buddy.* metrics scraped from the Analytics
-/// service's Prometheus endpoint.
+/// service's Prometheus endpoint and the ones it exports over OTLP/HTTP to a receiver on loopback.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -27,6 +27,15 @@ public sealed class PollerTests
     private const int Active = Sessions - Ended - Failed;
     private const int Reflections = 3;
 
+    private static readonly string[] SeedMetricNames =
+    [
+        "session_buddy.sessions.total", "session_buddy.workflows.completed", "session_buddy.workflows.failed", "session_buddy.checkpoints.total",
+        "session_buddy.sessions.active", "session_buddy.performance.cpu_usage", "session_buddy.performance.memory_usage",
+        "session_buddy.performance.response_time", "session_buddy.workflow.duration", "session_buddy.session.duration",
+        "session_buddy.checkpoint.size",
+    ];
+
+    private OtlpSink _otlp = null!;
     private DistributedAppFixture _app = null!;
     private ToolClient _tools = null!;
     private string _workingDirectory = null!;
@@ -35,7 +44,24 @@ public sealed class PollerTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _app = await DistributedAppFixture.CreateAsync();
+        // Every process exports over OTLP/HTTP to this receiver, metrics every second (the SDK's default is a minute).
+        _otlp = await OtlpSink.StartAsync(keepBodies: true);
+        (string Name, string Value)[] otlpVariables = [("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"), ("OTEL_METRIC_EXPORT_INTERVAL", "1000")];
+        foreach (var (name, value) in otlpVariables)
+        {
+            Environment.SetEnvironmentVariable(name, value); // inherited by the processes the fixture starts
+        }
+        try
+        {
+            _app = await DistributedAppFixture.CreateAsync(new FixtureOptions { OtlpEndpoint = _otlp.Endpoint.ToString() });
+        }
+        finally
+        {
+            foreach (var (name, _) in otlpVariables)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
         _tools = await ToolClient.ConnectAsync(_app.McpUri);
         _workingDirectory = Directory.CreateTempSubdirectory("e2e-poller-").FullName;
     }
@@ -45,6 +71,7 @@ public sealed class PollerTests
     {
         await _tools.DisposeAsync();
         await _app.DisposeAsync();
+        await _otlp.DisposeAsync();
         Directory.Delete(_workingDirectory, recursive: true);
     }
 
@@ -105,7 +132,7 @@ public sealed class PollerTests
             }
             Assert.That(seen["session_buddy.checkpoint.size"], Is.GreaterThan(0), "avg_checkpoint_size (bytes)");
             Assert.That(seen["session_buddy.workflow.duration"], Is.GreaterThanOrEqualTo(0), "avg_duration (s)");
-            Assert.That(seen["session_buddy.performance.memory_usage"], Is.GreaterThan(10), "gateway + analytics working sets (MB)");
+            Assert.That(seen["session_buddy.performance.memory_usage"], Is.GreaterThan(10), "every process's working set (MB)");
             Assert.That(seen["session_buddy.performance.cpu_usage"], Is.InRange(0, 100), "cpu_usage (percent)");
             Assert.That(seen["session_buddy.performance.response_time"], Is.GreaterThan(0), "mean tool-call latency (ms)");
             Assert.That(seen["poller.response_time_calls"], Is.InRange(workloadCalls, workloadCalls + poller.CallsMade),
@@ -134,7 +161,41 @@ public sealed class PollerTests
             Assert.That(scraped.Get("session_buddy_session_duration_seconds_count"), Is.EqualTo(Ended + Failed));
             Assert.That(scraped.Get("session_buddy_performance_memory_usage_megabytes"), Is.GreaterThan(10));
             Assert.That(scraped.Get("session_buddy_performance_response_time_milliseconds"), Is.GreaterThan(0));
+            Assert.That(scraped.Get("session_buddy_performance_cpu_usage_percent"), Is.InRange(0, 100), "the cpu_usage gauge");
         });
+
+        // The kinds of seed 002: 4 counters, 4 gauges, 3 histograms, by the `# TYPE` lines of the exposition.
+        var kinds = scraped.Types.Where(t => t.Key.StartsWith("session_buddy_", StringComparison.Ordinal))
+            .GroupBy(t => t.Value).ToDictionary(g => g.Key, g => g.Select(t => t.Key).Order(StringComparer.Ordinal).ToArray());
+        Assert.Multiple(() =>
+        {
+            Assert.That(kinds.GetValueOrDefault("counter"), Is.EquivalentTo(new[]
+            {
+                "session_buddy_sessions_total", "session_buddy_workflows_completed_total", "session_buddy_workflows_failed_total",
+                "session_buddy_checkpoints_total",
+            }), scraped.Text);
+            Assert.That(kinds.GetValueOrDefault("gauge"), Is.EquivalentTo(new[]
+            {
+                "session_buddy_sessions_active", "session_buddy_performance_cpu_usage_percent", "session_buddy_performance_memory_usage_megabytes",
+                "session_buddy_performance_response_time_milliseconds",
+            }), scraped.Text);
+            Assert.That(kinds.GetValueOrDefault("histogram"), Is.EquivalentTo(new[]
+            {
+                "session_buddy_workflow_duration_seconds", "session_buddy_session_duration_seconds", "session_buddy_checkpoint_size_bytes",
+            }), scraped.Text);
+            Assert.That(kinds.Keys, Is.EquivalentTo(new[] { "counter", "gauge", "histogram" }), scraped.Text);
+        });
+
+        // OTLP: the same 11 instruments reach the receiver (protobuf keeps names as UTF-8, so they can be found in the bodies).
+        string[] missing = SeedMetricNames;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (missing.Length > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            var exported = string.Join('\n', _otlp.Bodies("metrics").Select(b => Encoding.UTF8.GetString(b)));
+            missing = [.. SeedMetricNames.Where(name => !exported.Contains(name, StringComparison.Ordinal))];
+        }
+        Assert.That(missing, Is.Empty, $"session_buddy.* metrics not exported over OTLP ({_otlp.Bodies("metrics").Count} /v1/metrics bodies received)");
     }
 
     // On this private system: the failed tasks become worker_execution memories, which the suite's searches must not see.
@@ -162,7 +223,7 @@ public sealed class PollerTests
         while (hotSpot?.ValueKind != JsonValueKind.Object && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            var insights = await _tools.CallOkAsync("get_insights", new { days = 1 });
+            var insights = await CallOkAsync("get_insights", new { days = 1 });
             hotSpot = insights.GetProperty("insights").EnumerateArray()
                 .FirstOrDefault(i => i.GetProperty("kind").GetString() == "worker_failure_hot_spot" && i.GetProperty("title").GetString()!.Contains(workerType));
         }
@@ -170,11 +231,63 @@ public sealed class PollerTests
         Assert.That(hotSpot.Value.GetProperty("severity").GetString(), Is.EqualTo("critical"));
 
         // The same numbers through the predefined query, run with its default parameters.
-        var byType = await _tools.CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
+        var byType = await CallOkAsync("query_analytics", new { query_name = "worker_failures_by_type" });
         var row = byType.GetProperty("rows").EnumerateArray().Single(r => r[0].GetString() == workerType);
         Assert.That(new[] { row[1].GetString(), row[2].GetString(), row[3].GetString() }, Is.EqualTo(new[] { "4", "3", "0.750" }));
     }
 
+    // On this private system: AkoshaSync forwards collected pool results to the hub, which the suite's Akosha tests count.
+    [Test]
+    public async Task Export_analytics_pages_worker_pool_runs_as_csv_and_json()
+    {
+        var (first, second) = ($"pool-{Guid.NewGuid():N}-a", $"pool-{Guid.NewGuid():N}-b");
+        var at = DateTimeOffset.UtcNow;
+        var since = at.AddSeconds(-1).ToString("O");
+        WorkerTaskCompleted Result(string status) => new("w0", Guid.NewGuid(), "shell", "true", status, null, null, 0, 0.1, null, at);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(_app.MessagingUri));
+        await bus.StartAsync();
+        try
+        {
+            await bus.Publish(new PoolResultsCollected(first, [Result(WorkerTaskStatuses.Completed), Result(WorkerTaskStatuses.Failed)], at));
+            await bus.Publish(new PoolResultsCollected(second, [Result(WorkerTaskStatuses.Completed)], at.AddMilliseconds(1)));
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        JsonElement[] runs = [];
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (runs.Length < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            var json = await CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "json", since });
+            runs = [.. JsonDocument.Parse(json.GetProperty("content").GetString()!).RootElement.EnumerateArray()
+                .Where(r => r.GetProperty("pool_id").GetString() is { } id && (id == first || id == second)).Select(r => r.Clone())];
+        }
+        Assert.That(runs.Select(r => (r.GetProperty("pool_id").GetString(), r.GetProperty("tasks").GetInt64(), r.GetProperty("failed").GetInt64())),
+            Is.EqualTo(new[] { (first, 2L, 1L), (second, 1L, 0L) }));
+
+        var csv = (await CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since })).GetProperty("content").GetString()!
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(csv[0], Is.EqualTo("pool_id,tasks,failed,collected_at"));
+        Assert.That(csv.Skip(1).Where(l => l.StartsWith(first, StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1).And.All.StartWith($"{first},2,1,"));
+
+        // One row per chunk: each run exactly once, in time order, then no cursor.
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var chunk = await CallOkAsync("export_analytics", new { dataset = "pool_runs", format = "csv", since, limit = 1, cursor });
+            paged.AddRange(chunk.GetProperty("content").GetString()!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]));
+            cursor = chunk.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null && paged.Count < 100);
+        Assert.That(paged.Where(id => id == first || id == second), Is.EqualTo(new[] { first, second }));
+        Assert.That(paged, Is.Unique);
+    }
+
+    /// <summary>Every tool call of this fixture's tests goes through here, so the poller test knows how many the gateway served.</summary>
     private async Task<JsonElement> CallOkAsync(string tool, object arguments)
     {
         _callsMade++;
@@ -196,25 +309,6 @@ public sealed class PollerTests
         }
         while (DateTime.UtcNow < deadline);
         return scraped;
-    }
-
-    /// <summary>The samples of a Prometheus text exposition, summed over label sets by metric name.</summary>
-    private sealed class PrometheusText(string text)
-    {
-        private readonly Dictionary<string, double> _values = text.Split('\n')
-            .Where(line => line.Length > 0 && line[0] != '#')
-            .Select(line =>
-            {
-                var name = line[..line.IndexOfAny(['{', ' '])];
-                var value = line[(line.LastIndexOf('}') is var close and >= 0 ? close + 1 : name.Length)..].Trim().Split(' ')[0];
-                return (Name: name, Value: double.Parse(value, CultureInfo.InvariantCulture));
-            })
-            .GroupBy(s => s.Name)
-            .ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
-
-        public string Text { get; } = text;
-
-        public double Get(string name) => _values.GetValueOrDefault(name, double.NaN);
     }
 }
 
