@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
@@ -93,6 +94,7 @@ public static class ServiceBusExtensions
         {
             builder.Services.AddSingleton(new ServiceIdentity(serviceName));
             builder.Services.AddHostedService<ProcessUsageReporter>();
+            builder.Services.AddUntracedMessage<ProcessUsageReported>(); // a sample every few seconds: not a trace each
         }
         return builder;
     }
