@@ -12,7 +12,8 @@ namespace SessionBuddy.Gateway.Tests;
 
 /// <summary>
 /// The gateway process as a published manifest starts it: HTTP_PORTS (no ASPNETCORE_URLS) means every address, so
-/// without authentication it refuses to start, and with it it serves on the machine's network addresses.
+/// without authentication it refuses to start, and with it it serves on the machine's network addresses. With no
+/// address configured it serves open on loopback and its start-up line says so.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -27,7 +28,7 @@ public sealed class ListenAddressTests
     [OneTimeTearDown]
     public async Task StopBroker() => await _infrastructure.DisposeAsync();
 
-    private static ProcessStartInfo Gateway(int port, Dictionary<string, string> settings)
+    private static ProcessStartInfo Gateway(int port, Dictionary<string, string> settings, bool httpPorts = true)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(ProjectLocation.For(SessionBuddyResources.Gateway).AssemblyPath);
@@ -37,7 +38,7 @@ public sealed class ListenAddressTests
         {
             start.Environment.Remove(key);
         }
-        start.Environment["HTTP_PORTS"] = port.ToString();
+        start.Environment[httpPorts ? "HTTP_PORTS" : "Gateway__Port"] = port.ToString();
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
@@ -79,41 +80,17 @@ public sealed class ListenAddressTests
         Assume.That(network, Is.Not.Null, "this machine has no non-loopback IPv4 address to call the gateway on");
 
         var port = FreePort.Allocate();
-        var lines = new StringBuilder();
-        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var process = new Process { StartInfo = Gateway(port, new()
+        using var process = StartGateway(port, new()
         {
             ["ConnectionStrings__messaging"] = _infrastructure.MessagingConnectionString,
             ["Auth__Secret"] = TestTokens.Secret,
             ["Auth__Issuers__0"] = TestTokens.Issuer,
             ["Auth__Audience"] = TestTokens.Audience,
             ["Mcp__AllowedHosts__0"] = network!.ToString(),
-        }) };
-        void OnLine(object _, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-            lock (lines)
-            {
-                lines.AppendLine(e.Data);
-            }
-            if (e.Data.Contains("serving MCP at", StringComparison.Ordinal))
-            {
-                started.TrySetResult(e.Data);
-            }
-        }
-        process.OutputDataReceived += OnLine;
-        process.ErrorDataReceived += OnLine;
-        process.Exited += (_, _) => started.TrySetException(new InvalidOperationException("the gateway exited:\n" + lines));
-        process.EnableRaisingEvents = true;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        }, httpPorts: true, out var started);
         try
         {
-            var startLine = await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            var startLine = await started.WaitAsync(TimeSpan.FromSeconds(120));
             Assert.That(startLine, Does.Contain($"http://[::]:{port}/mcp").And.Contain("authentication ON"));
 
             // Reached on a network address, the endpoint asks for a token.
@@ -126,6 +103,62 @@ public sealed class ListenAddressTests
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Valid("read"));
             using var served = await http.SendAsync(request);
             Assert.That(served.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts the gateway process; <paramref name="started"/> completes with its "serving MCP at" line.</summary>
+    private static Process StartGateway(int port, Dictionary<string, string> settings, bool httpPorts, out Task<string> started)
+    {
+        var lines = new StringBuilder();
+        var startLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = Gateway(port, settings, httpPorts) };
+        void OnLine(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (lines)
+            {
+                lines.AppendLine(e.Data);
+            }
+            if (e.Data.Contains("serving MCP at", StringComparison.Ordinal))
+            {
+                startLine.TrySetResult(e.Data);
+            }
+        }
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.Exited += (_, _) => startLine.TrySetException(new InvalidOperationException("the gateway exited:\n" + lines));
+        process.EnableRaisingEvents = true;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        started = startLine.Task;
+        return process;
+    }
+
+    [Test]
+    public async Task WithoutAnyAddressOrAuthenticationTheGatewayServesOpenOnLoopbackAndSaysSo()
+    {
+        var port = FreePort.Allocate();
+        using var process = StartGateway(port, new() { ["ConnectionStrings__messaging"] = _infrastructure.MessagingConnectionString },
+            httpPorts: false, out var started);
+        try
+        {
+            var startLine = await started.WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.That(startLine, Does.Contain($"http://127.0.0.1:{port}/mcp")
+                .And.Contain("authentication OFF: open to every local process because it listens on loopback only")
+                .And.Contain(GatewayAuthentication.HowToConfigure));
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            using var response = await http.SendAsync(RawMcp.Post(new Uri($"http://127.0.0.1:{port}/mcp"), RawMcp.Initialize(1)));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "open: served without a token");
         }
         finally
         {
