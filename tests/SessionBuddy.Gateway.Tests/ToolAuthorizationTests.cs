@@ -133,4 +133,25 @@ public sealed class ToolAuthorizationTests
             .AddToolAuthorization(withoutOne, gatewayToolTypes));
         Assert.That(refusal!.Message, Does.Contain("worker_execute"));
     }
+
+    /// <summary>The gateway's scope table where the issue names it: workers, pools and session file writes need execute; deletion,
+    /// clean-up, backend registration, dead-letter replay and re-embedding need admin.</summary>
+    [TestCase("worker_execute", ToolScope.Execute)]
+    [TestCase("pool_execute", ToolScope.Execute)]
+    [TestCase("session_write_file", ToolScope.Execute)]
+    [TestCase("delete_session", ToolScope.Admin)]
+    [TestCase("cleanup_sessions", ToolScope.Admin)]
+    [TestCase("register_workspace_backend", ToolScope.Admin)]
+    [TestCase("akosha_replay", ToolScope.Admin)]
+    [TestCase("reembed_memories", ToolScope.Admin)]
+    [TestCase("get_audit_log", ToolScope.Admin)]
+    [TestCase("get_session", ToolScope.Read)]
+    [TestCase("search_reflections", ToolScope.Read)]
+    [TestCase("add_message", ToolScope.Write)]
+    [TestCase("store_reflection", ToolScope.Write)]
+    public void GatewayToolNeedsItsScope(string tool, ToolScope scope)
+    {
+        Assert.That(GatewayToolRules.All, Does.ContainKey(tool));
+        Assert.That(GatewayToolRules.All[tool].Scope, Is.EqualTo(scope));
+    }
 }
