@@ -194,6 +194,9 @@ public sealed class SecurityTests
         Assert.That(byTool["create_session"].GetProperty("outcome").GetString(), Is.EqualTo("ok"));
         Assert.That(byTool["create_session"].GetProperty("project").GetString(), Is.EqualTo(ProjectA));
         Assert.That(byTool["session_write_file"].GetProperty("session_id").GetString(), Is.EqualTo(session));
+        // Calls naming a session are stored with the session's project, as authorization found it.
+        Assert.That(byTool["session_write_file"].GetProperty("project").GetString(), Is.EqualTo(ProjectA));
+        Assert.That(byTool["add_message"].GetProperty("project").GetString(), Is.EqualTo(ProjectA));
         Assert.That(byTool["add_message"].GetProperty("outcome").GetString(), Is.EqualTo("tool_error"));
         Assert.That(byTool["get_audit_log"].GetProperty("outcome").GetString(), Is.EqualTo("denied"));
         Assert.That(string.Join("\n", entries.Select(e => e.GetRawText())), Does.Not.Contain("hunter2"));
