@@ -4,11 +4,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace SessionBuddy.Bench;
+namespace SessionBuddy.Testing;
 
 /// <summary>
 /// An OTLP/HTTP receiver that accepts and counts exports per signal (traces, logs, metrics: the path is /v1/{signal}),
-/// so the processes under test pay the full cost of exporting and the bench can say what the bytes are.
+/// so the processes under test pay the full cost of exporting and the bench can say what the bytes are; tests can keep
+/// every body to search it (OTLP/HTTP protobuf, uncompressed: strings appear as their UTF-8 bytes).
 /// </summary>
 public sealed class OtlpSink : IAsyncDisposable
 {
@@ -17,13 +18,19 @@ public sealed class OtlpSink : IAsyncDisposable
     private readonly string? _dumpDirectory;
     private int _dumped;
     private int _dumpLimit;
+    private readonly ConcurrentQueue<(string Signal, byte[] Body)>? _kept;
 
-    private OtlpSink(WebApplication app, Uri endpoint, string? dumpDirectory)
+    private OtlpSink(WebApplication app, Uri endpoint, string? dumpDirectory, bool keepBodies)
     {
         _app = app;
         Endpoint = endpoint;
         _dumpDirectory = dumpDirectory;
+        _kept = keepBodies ? new() : null;
     }
+
+    /// <summary>Every export body received, when started with keepBodies.</summary>
+    public IReadOnlyList<(string Signal, byte[] Body)> Received =>
+        _kept?.ToList() ?? throw new InvalidOperationException("Start the sink with keepBodies: true to keep what it receives.");
 
     public Uri Endpoint { get; }
 
@@ -39,7 +46,8 @@ public sealed class OtlpSink : IAsyncDisposable
     public void DumpNext(int count) => Volatile.Write(ref _dumpLimit, Volatile.Read(ref _dumped) + count);
 
     /// <param name="dumpDirectory">When set, bodies chosen by <see cref="DumpNext"/> are saved there as {n}-{signal}.pb to be looked into.</param>
-    public static async Task<OtlpSink> StartAsync(string? dumpDirectory = null)
+    /// <param name="keepBodies">Keep every body in memory, in <see cref="Received"/>.</param>
+    public static async Task<OtlpSink> StartAsync(string? dumpDirectory = null, bool keepBodies = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -58,7 +66,7 @@ public sealed class OtlpSink : IAsyncDisposable
         {
             Directory.CreateDirectory(dumpDirectory);
         }
-        sink = new OtlpSink(app, new Uri(app.Urls.First()), dumpDirectory);
+        sink = new OtlpSink(app, new Uri(app.Urls.First()), dumpDirectory, keepBodies);
         return sink;
     }
 
@@ -67,6 +75,7 @@ public sealed class OtlpSink : IAsyncDisposable
         var count = _signals.GetOrAdd(signal, _ => new SignalCount());
         Interlocked.Increment(ref count.Requests);
         Interlocked.Add(ref count.Bytes, body.Length);
+        _kept?.Enqueue((signal, body.ToArray()));
         if (_dumpDirectory is not null && Volatile.Read(ref _dumped) < Volatile.Read(ref _dumpLimit))
         {
             var n = Interlocked.Increment(ref _dumped);
