@@ -120,6 +120,14 @@ public sealed class ToolAuthorizationTests
     }
 
     [Test]
+    public void AnUnknownToolInTheAllowListStopsStartUp()
+    {
+        var refusal = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+            await McpTestHost.StartSecuredAsync(new() { ["Tools:Allow:0"] = "ping", ["Tools:Allow:1"] = "wirte_note" }));
+        Assert.That(refusal!.Message, Is.EqualTo("Tools:Allow names tools that do not exist: wirte_note."));
+    }
+
+    [Test]
     public void EveryGatewayToolHasARuleAndAnUnclassifiedToolStopsStartUp()
     {
         var gatewayToolTypes = typeof(GatewayToolRules).Assembly.GetTypes()
