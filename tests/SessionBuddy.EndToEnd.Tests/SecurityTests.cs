@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using Npgsql;
+using SessionBuddy.Testing;
 using SessionBuddy.Testing.Model;
 
 namespace SessionBuddy.EndToEnd.Tests;
@@ -29,6 +30,7 @@ public sealed class SecurityTests
 
     private readonly string _secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(36));
     private readonly string _tag = Guid.NewGuid().ToString("N")[..8];
+    private OtlpSink _telemetry = null!;
     private Uri _endpoint = null!;
     private string _admin = null!;
     private string _readOnly = null!;
@@ -39,16 +41,25 @@ public sealed class SecurityTests
     [OneTimeSetUp]
     public async Task StartSecuredGateway()
     {
+        // Its traces and logs go to a receiver here, to be searched for secrets (short batch delays: they arrive in a second).
+        _telemetry = await OtlpSink.StartAsync(keepBodies: true);
         _endpoint = await Suite.App.StartGatewayAsync(Instance, new Dictionary<string, string>
         {
             ["Auth__Secret"] = _secret,
             ["Auth__Issuers__0"] = Issuer,
             ["Auth__Audience"] = Audience,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _telemetry.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "500",
         });
         _admin = await IssueAsync("--scopes", "read,write,execute,admin", "--subject", "admin-" + _tag);
         _readOnly = await IssueAsync("--scopes", "read", "--subject", "reader-" + _tag);
         _projectA = await IssueAsync("--scopes", "read,write,execute", "--project", ProjectA, "--subject", "member-" + _tag);
     }
+
+    [OneTimeTearDown]
+    public async Task StopTelemetryReceiver() => await _telemetry.DisposeAsync();
 
     /// <summary>Runs the gateway's token command, as a person would, with the same settings as the secured gateway.</summary>
     private async Task<string> IssueAsync(params string[] arguments)
@@ -194,6 +205,9 @@ public sealed class SecurityTests
         Assert.That(byTool["create_session"].GetProperty("outcome").GetString(), Is.EqualTo("ok"));
         Assert.That(byTool["create_session"].GetProperty("project").GetString(), Is.EqualTo(ProjectA));
         Assert.That(byTool["session_write_file"].GetProperty("session_id").GetString(), Is.EqualTo(session));
+        // Calls naming a session are stored with the session's project, as authorization found it.
+        Assert.That(byTool["session_write_file"].GetProperty("project").GetString(), Is.EqualTo(ProjectA));
+        Assert.That(byTool["add_message"].GetProperty("project").GetString(), Is.EqualTo(ProjectA));
         Assert.That(byTool["add_message"].GetProperty("outcome").GetString(), Is.EqualTo("tool_error"));
         Assert.That(byTool["get_audit_log"].GetProperty("outcome").GetString(), Is.EqualTo("denied"));
         Assert.That(string.Join("\n", entries.Select(e => e.GetRawText())), Does.Not.Contain("hunter2"));
@@ -214,10 +228,9 @@ public sealed class SecurityTests
             Is.EquivalentTo(new[] { "plain-" + _tag, "nul\uFFFD" + _tag, "plain-" + _tag }));
     }
 
-    [Test]
-    public async Task NoSecretAppearsInAnyLog()
+    /// <summary>Calls with every token, refused ones, and a secret-looking argument: something to log and trace.</summary>
+    private async Task CallWithEveryTokenAsync()
     {
-        // Make sure there is something to log: calls with every token, refused ones, and a secret-looking argument.
         await using (var admin = await ConnectAsync(_admin))
         {
             await admin.CallOkAsync("store_memory", new { content = "api key is sk-live-" + _tag, category = "fact", project = ProjectB });
@@ -226,19 +239,31 @@ public sealed class SecurityTests
         {
             await reader.CallErrorAsync("delete_session", new { session_id = Guid.NewGuid().ToString() });
         }
+        await using (var member = await ConnectAsync(_projectA))
+        {
+            await member.CallOkAsync("list_sessions", new { });
+        }
+    }
+
+    private Dictionary<string, string> Secrets() => new()
+    {
+        ["Auth secret"] = _secret,
+        ["admin token"] = _admin,
+        ["read-only token"] = _readOnly,
+        ["project token"] = _projectA,
+        ["token signature"] = _admin.Split('.')[2],
+        ["PostgreSQL password"] = new NpgsqlConnectionStringBuilder(Suite.App.PostgresConnectionString).Password!,
+        ["RabbitMQ password"] = Suite.App.MessagingUri.UserInfo.Split(':')[1],
+        ["secret argument"] = "sk-live-" + _tag,
+    };
+
+    [Test]
+    public async Task NoSecretAppearsInAnyLog()
+    {
+        await CallWithEveryTokenAsync();
         await Task.Delay(TimeSpan.FromSeconds(1));
 
-        var secrets = new Dictionary<string, string>
-        {
-            ["Auth secret"] = _secret,
-            ["admin token"] = _admin,
-            ["read-only token"] = _readOnly,
-            ["project token"] = _projectA,
-            ["token signature"] = _admin.Split('.')[2],
-            ["PostgreSQL password"] = new NpgsqlConnectionStringBuilder(Suite.App.PostgresConnectionString).Password!,
-            ["RabbitMQ password"] = Suite.App.MessagingUri.UserInfo.Split(':')[1],
-            ["secret argument"] = "sk-live-" + _tag,
-        };
+        var secrets = Secrets();
         var logs = Suite.App.ProjectNames.Append(Instance).Select(Suite.App.GetLogPath).Where(File.Exists).ToList();
         Assert.That(logs, Has.Count.EqualTo(Suite.App.ProjectNames.Count + 1));
         foreach (var log in logs)
@@ -251,6 +276,35 @@ public sealed class SecurityTests
         }
         Assert.That(await ReadSharedAsync(Suite.App.GetLogPath(Instance)), Does.Contain("authentication ON"));
     }
+
+    [Test]
+    public async Task NoSecretAppearsInExportedTracesOrLogs()
+    {
+        await CallWithEveryTokenAsync();
+
+        // The calls' spans (the tool's name is in them) and the gateway's logs (its start-up line) have been exported.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!(Exported("traces").Contains("store_memory", StringComparison.Ordinal)
+                 && Exported("logs").Contains("serving MCP at", StringComparison.Ordinal)))
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the secured gateway's traces and logs did not reach the OTLP receiver");
+            await Task.Delay(250);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the batch after the last call
+
+        foreach (var signal in new[] { "traces", "logs" })
+        {
+            var exported = Exported(signal);
+            foreach (var (what, secret) in Secrets())
+            {
+                Assert.That(exported.Contains(secret, StringComparison.Ordinal), Is.False, $"{what} appears in the exported {signal}");
+            }
+        }
+    }
+
+    /// <summary>Every OTLP/HTTP protobuf body of a signal the secured gateway exported, as text (strings are UTF-8 in protobuf).</summary>
+    private string Exported(string signal) =>
+        string.Join("\n", _telemetry.Bodies(signal).Select(body => System.Text.Encoding.UTF8.GetString(body)));
 
     private static async Task<string> ReadSharedAsync(string path)
     {

@@ -43,6 +43,11 @@ public sealed class SessionToolsTests(string? protocolVersion)
             Assert.That(Directory.Exists(created.GetProperty("workspace_dir").GetString()), Is.True, "workspace directory exists");
             Assert.That(Directory.Exists(created.GetProperty("output_dir").GetString()), Is.True, "output directory exists");
         });
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.That(File.GetUnixFileMode(created.GetProperty("workspace_dir").GetString()!),
+                Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "workspace is the service's only (0700)");
+        }
 
         var read = await _tools.CallOkAsync("get_session", new { session_id = id });
         Assert.Multiple(() =>

@@ -244,6 +244,51 @@ public sealed class WorkerPoolToolsTests
     }
 
     [Test]
+    public async Task AWorkerTaskIsNotRootAndCannotReadTheServicesEnvironment()
+    {
+        Assume.That(Environment.IsPrivilegedProcess, "the services switch a task to the worker user only when they run as root");
+        // WorkerPool processes (this suite's and any other on the machine), whose environment holds connection strings.
+        var services = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(d => d.All(char.IsAsciiDigit)).Select(d => int.Parse(d))
+            .Where(pid => ReadProc(pid, "cmdline").Contains("SessionBuddy.WorkerPool", StringComparison.Ordinal)
+                          && ReadProc(pid, "environ").Contains("ConnectionStrings__", StringComparison.Ordinal))
+            .ToList();
+        Assert.That(services, Is.Not.Empty, "the suite's WorkerPool process");
+
+        await using var tools = await ToolClient.ConnectAsync(Suite.App.McpUri);
+        var worker = (await tools.CallOkAsync("worker_spawn", new { worker_type = "shell" })).GetProperty("workers")[0].GetProperty("worker_id").GetString()!;
+        var probes = string.Join(" ", services);
+        var result = await tools.CallOkAsync("worker_execute", new
+        {
+            worker_id = worker,
+            prompt_or_command = $"id -u; {{ for p in {probes}; do tr '\\0' '\\n' < /proc/$p/environ && echo \"read $p\"; done; }} 2>&1; exit 0",
+            timeout_seconds = 30,
+        });
+
+        Assert.That(result.GetProperty("status").GetString(), Is.EqualTo("completed"), result.GetRawText());
+        var output = result.GetProperty("output").GetString()!;
+        var uid = output.Split('\n')[0];
+        Assert.That(uid, Is.Not.EqualTo("0").And.Match(@"^\d+$"), "the task's uid");
+        Assert.That(output, Does.Not.Contain("ConnectionStrings").And.Not.Contain("read "), "the task read a service's environment");
+        Assert.That(output, Does.Contain("Permission denied"), "each service's environment was refused");
+    }
+
+    private static string ReadProc(int pid, string file)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/{file}");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    [Test]
     public async Task WorkerToolErrorsNameTheArgumentAndStoreNothing()
     {
         await using var tools = await ToolClient.ConnectAsync(Suite.App.McpUri);

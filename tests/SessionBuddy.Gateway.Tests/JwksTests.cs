@@ -72,7 +72,7 @@ public sealed class JwksTests
         return response.StatusCode;
     }
 
-    private static string Token(SecurityKey key, string algorithm) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    internal static string Token(SecurityKey key, string algorithm) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Subject = new ClaimsIdentity([new Claim("sub", "tester"), new Claim("scope", "read")]),
         Issuer = TestTokens.Issuer,
@@ -81,7 +81,7 @@ public sealed class JwksTests
         SigningCredentials = new SigningCredentials(key, algorithm),
     });
 
-    private static Dictionary<string, string> PublicJwk(JsonWebKey key, string algorithm)
+    internal static Dictionary<string, string> PublicJwk(JsonWebKey key, string algorithm)
     {
         var jwk = new Dictionary<string, string> { ["kty"] = key.Kty, ["kid"] = key.Kid, ["use"] = "sig", ["alg"] = algorithm };
         foreach (var (name, value) in new[] { ("n", key.N), ("e", key.E), ("crv", key.Crv), ("x", key.X), ("y", key.Y) })

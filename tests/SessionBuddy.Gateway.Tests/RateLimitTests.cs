@@ -57,12 +57,15 @@ public sealed class RateLimitTests
         using var http = new HttpClient();
 
         var statuses = new List<HttpStatusCode>();
+        TimeSpan? retryAfter = null;
         for (var i = 0; i < 4; i++)
         {
             using var response = await PingAsync(http, host, token: null);
             statuses.Add(response.StatusCode);
+            retryAfter = response.Headers.RetryAfter?.Delta;
         }
         Assert.That(statuses, Is.EqualTo(new[] { HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests }));
+        Assert.That(retryAfter, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)), "the 429 says when to retry");
     }
 
     [Test]

@@ -120,6 +120,14 @@ public sealed class ToolAuthorizationTests
     }
 
     [Test]
+    public void AnUnknownToolInTheAllowListStopsStartUp()
+    {
+        var refusal = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+            await McpTestHost.StartSecuredAsync(new() { ["Tools:Allow:0"] = "ping", ["Tools:Allow:1"] = "wirte_note" }));
+        Assert.That(refusal!.Message, Is.EqualTo("Tools:Allow names tools that do not exist: wirte_note."));
+    }
+
+    [Test]
     public void EveryGatewayToolHasARuleAndAnUnclassifiedToolStopsStartUp()
     {
         var gatewayToolTypes = typeof(GatewayToolRules).Assembly.GetTypes()
@@ -132,5 +140,26 @@ public sealed class ToolAuthorizationTests
         var refusal = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddMcpServer()
             .AddToolAuthorization(withoutOne, gatewayToolTypes));
         Assert.That(refusal!.Message, Does.Contain("worker_execute"));
+    }
+
+    /// <summary>The gateway's scope table where the issue names it: workers, pools and session file writes need execute; deletion,
+    /// clean-up, backend registration, dead-letter replay and re-embedding need admin.</summary>
+    [TestCase("worker_execute", ToolScope.Execute)]
+    [TestCase("pool_execute", ToolScope.Execute)]
+    [TestCase("session_write_file", ToolScope.Execute)]
+    [TestCase("delete_session", ToolScope.Admin)]
+    [TestCase("cleanup_sessions", ToolScope.Admin)]
+    [TestCase("register_workspace_backend", ToolScope.Admin)]
+    [TestCase("akosha_replay", ToolScope.Admin)]
+    [TestCase("reembed_memories", ToolScope.Admin)]
+    [TestCase("get_audit_log", ToolScope.Admin)]
+    [TestCase("get_session", ToolScope.Read)]
+    [TestCase("search_reflections", ToolScope.Read)]
+    [TestCase("add_message", ToolScope.Write)]
+    [TestCase("store_reflection", ToolScope.Write)]
+    public void GatewayToolNeedsItsScope(string tool, ToolScope scope)
+    {
+        Assert.That(GatewayToolRules.All, Does.ContainKey(tool));
+        Assert.That(GatewayToolRules.All[tool].Scope, Is.EqualTo(scope));
     }
 }

@@ -22,14 +22,18 @@ internal static partial class Extensions
 
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
-        // ASPNETCORE_URLS (set by the AppHost or a deployment) wins; otherwise Gateway:Port on loopback.
-        var urls = builder.Configuration["urls"];
-        if (string.IsNullOrEmpty(urls))
+        // ASPNETCORE_URLS (set by the AppHost in a run) or HTTP_PORTS/HTTPS_PORTS (set by a published manifest: every
+        // address) say where to listen; with none of them, Gateway:Port on loopback.
+        var listenUrls = ListenUrls(builder.Configuration).ToList();
+        if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
         {
-            urls = $"http://127.0.0.1:{builder.Configuration.GetValue("Gateway:Port", DefaultPort)}";
-            builder.WebHost.UseUrls(urls);
+            var loopback = $"http://127.0.0.1:{builder.Configuration.GetValue("Gateway:Port", DefaultPort)}";
+            builder.WebHost.UseUrls(loopback);
+            listenUrls.Add(loopback);
         }
-        builder.Services.AddGatewayAuthentication(builder.Configuration, ListenUrls(urls, builder.Configuration));
+        builder.Services.AddGatewayAuthentication(builder.Configuration, listenUrls);
         builder.Services.AddGatewayRateLimits(builder.Configuration);
 
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
@@ -73,10 +77,21 @@ internal static partial class Extensions
         return app;
     }
 
-    /// <summary>Every address the gateway will listen on: the URLs and any Kestrel endpoints configured.</summary>
-    private static IEnumerable<string> ListenUrls(string urls, IConfiguration configuration) =>
-        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    /// <summary>
+    /// Every address configuration makes the gateway listen on, as Kestrel reads it: the URLs (ASPNETCORE_URLS) or, when
+    /// there are none, every address on each of HTTP_PORTS and HTTPS_PORTS; and any Kestrel endpoints.
+    /// </summary>
+    private static IEnumerable<string> ListenUrls(IConfiguration configuration)
+    {
+        static string[] Split(string? value) =>
+            (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        var urls = Split(configuration[WebHostDefaults.ServerUrlsKey]);
+        var fromPorts = Split(configuration[WebHostDefaults.HttpPortsKey]).Select(port => $"http://*:{port}")
+            .Concat(Split(configuration[WebHostDefaults.HttpsPortsKey]).Select(port => $"https://*:{port}"));
+        return (urls.Length > 0 ? urls : fromPorts)
             .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SessionBuddy gateway serving MCP at {Endpoints}; {Mode}")]
     private static partial void LogStarted(ILogger logger, string endpoints, string mode);

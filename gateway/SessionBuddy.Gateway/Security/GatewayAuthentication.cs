@@ -124,18 +124,25 @@ public static class GatewayAuthentication
         }
         options.TokenValidationParameters = parameters;
 
-        // Public keys are re-read when a token names an unknown key id (rotation) and at least daily.
+        // Public keys are re-read when a token names an unknown key id (rotation; at most every 5 minutes, the first
+        // time at once; the token that asked is refused, the next ones see the new set) and every 12 hours.
         if (!string.IsNullOrEmpty(settings.JwksUrl))
         {
-            options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                settings.JwksUrl, new JwksRetriever(), new HttpDocumentRetriever { RequireHttps = settings.JwksUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase) });
+            options.ConfigurationManager = KeySetManager(
+                settings.JwksUrl, new HttpDocumentRetriever { RequireHttps = settings.JwksUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase) });
         }
         else if (!string.IsNullOrEmpty(settings.JwksFile))
         {
-            options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                Path.GetFullPath(settings.JwksFile), new JwksRetriever(), new FileDocumentRetriever());
+            options.ConfigurationManager = KeySetManager(Path.GetFullPath(settings.JwksFile), new FileDocumentRetriever());
         }
     }
+
+    /// <summary>
+    /// A key removed from the set is refused once the set is re-read: no fallback to the last known good set, which
+    /// would keep a withdrawn (perhaps compromised) key valid for another hour.
+    /// </summary>
+    private static ConfigurationManager<OpenIdConnectConfiguration> KeySetManager(string address, IDocumentRetriever retriever) =>
+        new(address, new JwksRetriever(), retriever) { UseLastKnownGoodConfiguration = false };
 
     /// <summary>Reads a bare JSON Web Key Set (not an OpenID discovery document) as the signing keys.</summary>
     private sealed class JwksRetriever : IConfigurationRetriever<OpenIdConnectConfiguration>

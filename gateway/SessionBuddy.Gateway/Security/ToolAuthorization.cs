@@ -51,7 +51,7 @@ public static class ToolAuthorization
             return await next(request, cancellationToken);
         }
         var refusal = Refusal(caller, call.Name, rule)
-            ?? await ProjectRefusalAsync(caller, rule, call, request.Services!, cancellationToken);
+            ?? await ProjectRefusalAsync(caller, rule, call, request, cancellationToken);
         if (refusal is null)
         {
             return await next(request, cancellationToken);
@@ -74,7 +74,7 @@ public static class ToolAuthorization
     }
 
     private static async Task<string?> ProjectRefusalAsync(
-        Caller caller, ToolRule rule, CallToolRequestParams call, IServiceProvider services, CancellationToken cancellationToken)
+        Caller caller, ToolRule rule, CallToolRequestParams call, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
         if (caller.Projects is not { } projects)
         {
@@ -105,7 +105,9 @@ public static class ToolAuthorization
                 }
                 try
                 {
-                    var project = await services.GetRequiredService<ISessionProjects>().ProjectOfAsync(sessionId, cancellationToken);
+                    var project = await request.Services!.GetRequiredService<ISessionProjects>().ProjectOfAsync(sessionId, cancellationToken);
+                    // The audit entry of a session call names the session's project.
+                    request.Items[ToolCallAudit.SessionProjectItem] = project;
                     return caller.MayAccess(project)
                         ? null
                         : $"{SessionArgument}: session {sessionId} belongs to another project; this token is limited to {caller.DescribeProjects()}.";

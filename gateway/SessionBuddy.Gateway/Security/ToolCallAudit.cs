@@ -24,6 +24,9 @@ public static class ToolCallAudit
     /// <summary>Set in a request's Items by <see cref="ToolAuthorization"/> when it refuses the call.</summary>
     public const string DeniedItem = "sessionbuddy.denied";
 
+    /// <summary>Set in a request's Items by <see cref="ToolAuthorization"/> when it looked up the project of the call's session.</summary>
+    public const string SessionProjectItem = "sessionbuddy.session-project";
+
     private static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Filter(
@@ -64,9 +67,12 @@ public static class ToolCallAudit
     private static async Task<string?> RecordAsync(
         IAuditTrail trail, RequestContext<CallToolRequestParams> request, CallToolRequestParams call, Guid? sessionId, string outcome)
     {
-        // The project is read afterwards: authorization fills in a limited token's own (the name is the same in both spellings).
+        // The project is read afterwards: authorization fills in a limited token's own (the name is the same in both spellings),
+        // and for a session's tool it looked up the session's project.
+        var project = Text(call, ToolAuthorization.ProjectArgument)
+            ?? (request.Items.TryGetValue(SessionProjectItem, out var sessionProject) ? sessionProject as string : null);
         var entry = new ToolCallAudited(NewId.NextGuid(), DateTimeOffset.UtcNow, Subject(request), call.Name,
-            Text(call, ToolAuthorization.ProjectArgument), sessionId, outcome, Instance);
+            project, sessionId, outcome, Instance);
         try
         {
             await trail.RecordAsync(entry);

@@ -35,8 +35,8 @@ public static class ToolSecurityExtensions
 
         mcp.Services.AddSingleton(new ToolRuleTable(rules));
         mcp.Services.AddOptions<ToolSelectionOptions>().BindConfiguration(ToolSelectionOptions.SectionName)
-            .Validate(o => o.Allow.All(rules.ContainsKey), $"{ToolSelectionOptions.SectionName}:Allow names a tool that does not exist.")
             .ValidateOnStart();
+        mcp.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ToolSelectionOptions>>(new ToolSelectionValidation(rules));
         mcp.Services.AddSingleton(provider => EnabledTools.From(
             provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ToolSelectionOptions>>().Value, rules));
         return mcp.WithRequestFilters(filters =>
@@ -45,6 +45,19 @@ public static class ToolSecurityExtensions
             filters.AddCallToolFilter(next => EnabledTools.CallFilter(ToolCallAudit.Filter(ToolAuthorization.CallFilter(WorkerCallLimit.Filter(next)))));
             filters.AddContentAuthorization();
         });
+    }
+}
+
+/// <summary>Start-up stops when Tools:Allow names a tool that does not exist (a typo would otherwise disable it silently).</summary>
+internal sealed class ToolSelectionValidation(IReadOnlyDictionary<string, ToolRule> rules) : Microsoft.Extensions.Options.IValidateOptions<ToolSelectionOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ToolSelectionOptions options)
+    {
+        var unknown = options.Allow.Where(tool => !rules.ContainsKey(tool)).ToList();
+        return unknown.Count == 0
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
+                $"{ToolSelectionOptions.SectionName}:Allow names tools that do not exist: {string.Join(", ", unknown)}.");
     }
 }
 
