@@ -6,7 +6,7 @@ using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Bench;
 

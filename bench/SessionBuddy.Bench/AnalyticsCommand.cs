@@ -6,7 +6,7 @@ using Npgsql;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Bench;
 

@@ -7,7 +7,7 @@ using SessionBuddy.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Extensions;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Bench;
 

@@ -10,7 +10,7 @@ using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Bench;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ModelContextProtocol.Client;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Bench;
 

@@ -1,8 +1,8 @@
 using MassTransit;
 using Npgsql;
 using SessionBuddy.Contracts;
-using SessionBuddy.Testing;
-using SessionBuddy.Testing.Hosting;
+using SessionBuddy.LocalSystem;
+using SessionBuddy.LocalSystem.Hosting;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 

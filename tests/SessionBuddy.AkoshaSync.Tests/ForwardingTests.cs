@@ -2,8 +2,8 @@ using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Testing;
-using SessionBuddy.Testing.Hosting;
+using SessionBuddy.LocalSystem;
+using SessionBuddy.LocalSystem.Hosting;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 

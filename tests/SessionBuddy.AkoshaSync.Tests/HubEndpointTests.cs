@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 

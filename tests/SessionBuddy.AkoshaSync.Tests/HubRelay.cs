@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.AkoshaSync.Hub;
-using SessionBuddy.Testing.Hosting;
+using SessionBuddy.LocalSystem.Hosting;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 

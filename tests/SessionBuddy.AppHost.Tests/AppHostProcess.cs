@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
 namespace SessionBuddy.AppHost.Tests;
 

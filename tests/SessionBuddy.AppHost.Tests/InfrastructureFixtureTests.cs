@@ -1,5 +1,5 @@
 using Npgsql;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.AppHost.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
 namespace SessionBuddy.AppHost.Tests;
 

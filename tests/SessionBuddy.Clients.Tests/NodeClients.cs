@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
 namespace SessionBuddy.Clients.Tests;
 

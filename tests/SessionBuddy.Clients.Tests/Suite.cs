@@ -1,4 +1,4 @@
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Clients.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Clients.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ModelContextProtocol.Client;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Clients.Tests;
 

@@ -4,8 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using Npgsql;
-using SessionBuddy.Testing;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem;
+using SessionBuddy.LocalSystem.Model;
 
 namespace SessionBuddy.EndToEnd.Tests;
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Gateway.Security;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Gateway.Tests;
 

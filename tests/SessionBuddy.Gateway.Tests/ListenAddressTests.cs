@@ -4,9 +4,9 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using SessionBuddy.Gateway.Security;
-using SessionBuddy.Testing;
-using SessionBuddy.Testing.Hosting;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem;
+using SessionBuddy.LocalSystem.Hosting;
+using SessionBuddy.LocalSystem.Model;
 
 namespace SessionBuddy.Gateway.Tests;
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.ServiceDefaults.Tests;
 

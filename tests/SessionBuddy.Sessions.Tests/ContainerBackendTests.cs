@@ -1,7 +1,7 @@
 using SessionBuddy.Contracts;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Workspaces;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Sessions.Tests;
 

@@ -7,7 +7,7 @@ using SessionBuddy.Sessions.Lifecycle;
 using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Sessions.Tests;
 

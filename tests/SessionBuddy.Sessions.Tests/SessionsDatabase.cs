@@ -5,7 +5,7 @@ using Npgsql;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.Sessions.Extensions;
 using SessionBuddy.Sessions.Sessions;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Sessions.Tests;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.EndToEnd.Tests;
-using SessionBuddy.Testing;
+using SessionBuddy.LocalSystem;
 
 // A namespace of its own: these tests run on a private system (not Suite.App), so every count is exactly the workload's.
 namespace SessionBuddy.EndToEnd.Analytics;

@@ -1,6 +1,6 @@
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>One replica of a project of the model running as <c>dotnet &lt;assembly&gt;</c> on its own loopback port.</summary>
 /// <param name="name">The replica's name (logs, errors): the project's, or <c>name-2</c>, ... for further replicas.</param>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>Finds what a local run needs before anything starts, so a missing tool is one clear line, not a stack trace.</summary>
 public static class PrerequisiteCheck
@@ -49,7 +49,7 @@ public static class PrerequisiteCheck
         {
             foreach (var project in model.OfType<ProjectResource>().Where(p => !File.Exists(p.Location.AssemblyPath)))
             {
-                missing.Add(new Missing($"built project '{project.Name}'", project.Location.AssemblyPath, "dotnet build tests/SessionBuddy.Testing"));
+                missing.Add(new Missing($"built project '{project.Name}'", project.Location.AssemblyPath, "dotnet build tests/SessionBuddy.LocalSystem"));
             }
         }
         return missing;

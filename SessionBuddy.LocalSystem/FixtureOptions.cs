@@ -1,4 +1,4 @@
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>How a fixture starts its servers. Defaults suit one fixture per test assembly.</summary>
 public sealed class FixtureOptions

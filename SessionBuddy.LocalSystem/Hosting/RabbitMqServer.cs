@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>
 /// A private RabbitMQ node in <c>&lt;data&gt;/rabbitmq</c> with its own node name, ports and epmd

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>
 /// A private PostgreSQL server in <c>&lt;data&gt;/postgres</c> (initdb on first use, data kept between

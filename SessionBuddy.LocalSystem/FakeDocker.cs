@@ -1,4 +1,4 @@
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>
 /// A stand-in for the docker CLI (no engine runs here): a bash script that appends each call's argv to

@@ -1,4 +1,4 @@
-namespace SessionBuddy.Testing.Model;
+namespace SessionBuddy.LocalSystem.Model;
 
 /// <summary>
 /// One node of the application model. Values that depend on other resources are written as

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>
 /// Runs the resource model on this machine: PostgreSQL and RabbitMQ from local binaries (or existing

@@ -1,4 +1,4 @@
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>
 /// One <see cref="InfrastructureFixture"/> per test assembly, started by the first test that asks for a

@@ -1,8 +1,8 @@
 using Npgsql;
-using SessionBuddy.Testing.Hosting;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Hosting;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>
 /// An Akosha hub as another SessionBuddy instance: its own PostgreSQL and RabbitMQ, AkoshaSync with

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>
 /// PostgreSQL refuses to run as root and Debian's RabbitMQ expects its own user, so when the AppHost

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>
 /// Values of the model's parameters for local runs: <c>Parameters__&lt;name&gt;</c> from the environment

@@ -1,7 +1,7 @@
-using SessionBuddy.Testing.Hosting;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Hosting;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>
 /// PostgreSQL (with pgvector) and RabbitMQ only, for service-level tests and benchmarks: a private

@@ -1,6 +1,6 @@
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>How the test fixtures run the model on this machine.</summary>
 public sealed class HostOptions

@@ -1,7 +1,7 @@
-using SessionBuddy.Testing.Hosting;
-using SessionBuddy.Testing.Model;
+using SessionBuddy.LocalSystem.Hosting;
+using SessionBuddy.LocalSystem.Model;
 
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>
 /// The whole system as the AppHost runs it: PostgreSQL, RabbitMQ and the six processes (five

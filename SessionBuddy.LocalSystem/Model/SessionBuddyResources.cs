@@ -1,6 +1,6 @@
 using SessionBuddy.Contracts.Health;
 
-namespace SessionBuddy.Testing.Model;
+namespace SessionBuddy.LocalSystem.Model;
 
 /// <summary>The SessionBuddy application: what the AppHost runs locally and what the manifest describes.</summary>
 public static class SessionBuddyResources

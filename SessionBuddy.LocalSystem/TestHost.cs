@@ -1,6 +1,6 @@
-using SessionBuddy.Testing.Hosting;
+using SessionBuddy.LocalSystem.Hosting;
 
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>The part both fixtures share: a temporary data directory and an orchestrator configured for tests.</summary>
 internal static class TestHost

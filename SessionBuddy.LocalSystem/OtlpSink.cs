@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace SessionBuddy.Testing;
+namespace SessionBuddy.LocalSystem;
 
 /// <summary>
 /// An OTLP/HTTP receiver on loopback that accepts and counts exports per signal (traces, logs, metrics: the path is

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SessionBuddy.Testing.Hosting;
+namespace SessionBuddy.LocalSystem.Hosting;
 
 /// <summary>
 /// Finds processes by their environment in /proc. Daemons such as epmd detach from the process
