@@ -1,7 +1,15 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
+using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 
@@ -193,6 +201,116 @@ public sealed class PushToHubTests
         Assert.That((await StatusAsync()).DeadLettered, Is.Zero, "a crashed hub costs the items no attempts");
     }
 
+    [Test]
+    public async Task KillingAsBrokerWhileResultsAreProducedLosesNothingAndDuplicatesNothing()
+    {
+        var word = Word();
+        var deadLetteredBefore = (await StatusAsync()).DeadLettered;
+        using var producer = await StartProducerAsync();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var ids = new List<Guid>();
+
+            // 400 results go out through the producer's outbox; once A's AkoshaSync is pushing them to the hub, A's broker
+            // is SIGKILLed: whatever it held (queued events, unconfirmed publishes) must come back from its disk or the outbox.
+            ids.AddRange(await ProduceAsync(producer, word, pools: 8));
+            await EventuallyAsync(() => HubCountAsync(word), n => n > 0, TimeSpan.FromMilliseconds(5));
+            await Instances.KillBrokerAAsync();
+            var atKill = await HubCountAsync(word);
+            var killedAt = clock.Elapsed;
+            try
+            {
+                Assert.That(atKill, Is.LessThan(1000), "killed mid-stream");
+                // Production goes on with the broker down: the events wait in the producer's outbox, unconfirmed.
+                ids.AddRange(await ProduceAsync(producer, word, pools: 8));
+                Assert.That(await OutboxPendingAsync(producer), Is.GreaterThanOrEqualTo(8), "nothing is marked sent that the broker did not confirm");
+            }
+            finally
+            {
+                await Instances.StartBrokerAAsync();
+            }
+            var restartedAt = clock.Elapsed;
+            ids.AddRange(await ProduceAsync(producer, word, pools: 4));
+
+            await EventuallyAsync(() => HubCountAsync(word), n => n == 1000, patience: TimeSpan.FromSeconds(120));
+            var deliveredAt = clock.Elapsed;
+            var memories = await EventuallyAsync(() => MemoriesAsync(word), n => n >= 1000);
+            Assert.That(memories, Is.EqualTo(1000), "each result is one memory on the hub");
+            var found = await SearchAsync(new SearchAkoshaResults(word, AkoshaInstances.SystemA, Limit: 100));
+            Assert.That(Mine(found, ids), Is.Not.Empty, "searchable on the hub");
+            Assert.That(Mine(found, ids).Select(TaskId), Is.Unique, "each once");
+
+            await EventuallyAsync(() => OutboxPendingAsync(producer), n => n == 0);
+            await EventuallyAsync(() => AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+                "SELECT count(*) FROM akosha_push_items WHERE sent_at IS NULL"), n => n == 0);
+            Assert.That(await AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+                "SELECT count(*) FROM akosha_push_items WHERE pool_id = @pool", ("pool", "pool-" + word)), Is.EqualTo(1000),
+                "A queued each result once, though events the broker lost unconfirmed were published again");
+            Assert.That(await AkoshaInstances.ScalarAsync(Instances.PusherDatabase,
+                "SELECT count(*) FROM akosha_dead_letters WHERE pool_id = @pool", ("pool", "pool-" + word)), Is.Zero);
+            var status = await StatusAsync();
+            Assert.That(status.Pending, Is.Zero);
+            Assert.That(status.DeadLettered, Is.EqualTo(deadLetteredBefore), "a broker crash costs the items no attempts");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.That(await HubCountAsync(word), Is.EqualTo(1000));
+            Assert.That(await MemoriesAsync(word), Is.EqualTo(1000));
+            TestContext.Progress.WriteLine($"broker A killed at {killedAt.TotalSeconds:0.0} s with {atKill} of 1000 on the hub, " +
+                $"running again at {restartedAt.TotalSeconds:0.0} s, all 1000 on the hub at {deliveredAt.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await producer.StopAsync();
+        }
+    }
+
+    /// <summary>
+    /// A service of instance A producing pool results as WorkerPool does (TaskStore.PublishPoolResultsAsync): each
+    /// pool's PoolResultsCollected is written to its outbox in a transaction, and the outbox dispatcher publishes it
+    /// persistent, marking it sent only once RabbitMQ confirmed it (ServiceDefaults' AddServiceDatabase and AddServiceBus).
+    /// </summary>
+    private static async Task<IHost> StartProducerAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:producerdb"] = await Instances.CreateDatabaseAAsync("producer_a"),
+            ["ConnectionStrings:messaging"] = Instances.MessagingA,
+        });
+        builder.AddServiceDatabase("producerdb", typeof(PushToHubTests).Assembly);
+        builder.AddServiceBus(serviceName: null, _ => { });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>Shuts down <paramref name="pools"/> pools of 50 results each through the producer's outbox.</summary>
+    private static async Task<List<Guid>> ProduceAsync(IHost producer, string word, int pools)
+    {
+        var ids = new List<Guid>();
+        var outbox = producer.Services.GetRequiredService<Outbox>();
+        var db = producer.Services.GetRequiredService<NpgsqlDataSource>();
+        for (var pool = 0; pool < pools; pool++)
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var results = Results(50, word, "terminal-qwen");
+            await outbox.EnqueueAsync(connection, transaction, new PoolResultsCollected("pool-" + word, results, DateTimeOffset.UtcNow), CancellationToken.None);
+            await transaction.CommitAsync();
+            outbox.NotifyCommitted();
+            ids.AddRange(results.Select(r => r.TaskId));
+        }
+        return ids;
+    }
+
+    private static async Task<long> OutboxPendingAsync(IHost producer)
+    {
+        await using var command = producer.Services.GetRequiredService<NpgsqlDataSource>()
+            .CreateCommand("SELECT count(*) FROM outbox_messages WHERE dispatched_at IS NULL");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private static Task<long> MemoriesAsync(string word) =>
         AkoshaInstances.ScalarAsync(Instances.HubB.MemoryDatabase,
             "SELECT count(*) FROM reflections WHERE category = 'akosha_result' AND content LIKE '%' || @word || '%'", ("word", word));
@@ -223,9 +341,9 @@ public sealed class PushToHubTests
 
     private static Task<long> HubCountAsync(string word) => Instances.HubB.StoredResultsAsync("pool-" + word);
 
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? every = null)
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? every = null, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + (patience ?? Patience);
         while (true)
         {
             var value = await read();
@@ -235,7 +353,7 @@ public sealed class PushToHubTests
             }
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"not reached within {Patience.TotalSeconds} s; last value: {value}");
+                Assert.Fail($"not reached within {(patience ?? Patience).TotalSeconds} s; last value: {value}");
             }
             await Task.Delay(every ?? TimeSpan.FromMilliseconds(100));
         }
