@@ -18,6 +18,11 @@ public sealed class ChildProcess : IDisposable
     public const int SigKill = 9;
     public const int SigTerm = 15;
 
+    /// <summary>Freezes the process where it is (it cannot catch this); <see cref="SigCont"/> lets it run on.</summary>
+    public const int SigStop = 19;
+
+    public const int SigCont = 18;
+
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly Queue<string> _tail = new();

@@ -3,6 +3,7 @@ using Npgsql;
 using SessionBuddy.Contracts;
 using SessionBuddy.LocalSystem;
 using SessionBuddy.LocalSystem.Hosting;
+using SessionBuddy.LocalSystem.Model;
 
 namespace SessionBuddy.AkoshaSync.Tests;
 
@@ -103,6 +104,15 @@ public sealed class AkoshaInstances : IAsyncDisposable
             logs, _infraA.DataDirectory, null);
         await process.WaitHealthyAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
     }
+
+    /// <summary>A's RabbitMQ (amqp:// URI with credentials), for a service of A the test hosts itself.</summary>
+    public string MessagingA => _infraA.MessagingConnectionString;
+
+    /// <summary>SIGKILLs A's RabbitMQ (the node's whole process tree), like a crash.</summary>
+    public Task KillBrokerAAsync() => _infraA.KillAsync(SessionBuddyResources.Messaging);
+
+    /// <summary>Starts A's RabbitMQ again on the same port, node name and data directory (durable queues and persistent messages survive).</summary>
+    public Task StartBrokerAAsync() => _infraA.StartAsync(SessionBuddyResources.Messaging);
 
     /// <summary>A fresh database on A's server.</summary>
     public Task<string> CreateDatabaseAAsync(string name) => _infraA.CreateDatabaseAsync(name);
