@@ -71,12 +71,15 @@ public sealed class AnalyticsQueryCatalog(NpgsqlDataSource dataSource)
               AND created_at < now() - make_interval(hours => @older_than_hours)
             ORDER BY created_at LIMIT @limit
             """),
-        new("workflow_outcomes", "Per UTC day of the last `days`: workflows (sessions from start to end) completed, failed, mean duration (s).",
+        new("workflow_outcomes", "Per UTC day of the last `days` (today included): workflows (sessions from start to end) completed, failed, mean duration (s).",
             [QueryParameter.Int("days", 30, 1, ReportArguments.MaxDays)],
             """
-            SELECT date_trunc('day', ended_at)::date AS day, count(*) FILTER (WHERE outcome = 'completed') AS completed,
-                   count(*) FILTER (WHERE outcome = 'failed') AS failed, round(avg(duration_seconds)::numeric, 3) AS avg_duration_seconds
-            FROM workflow_runs WHERE ended_at >= now() - make_interval(days => @days)
+            SELECT date_trunc('day', hour)::date AS day,
+                   sum(count) FILTER (WHERE kind = 'workflows_completed') AS completed,
+                   sum(count) FILTER (WHERE kind = 'workflows_failed') AS failed,
+                   round((sum(seconds) / nullif(sum(count), 0))::numeric, 3) AS avg_duration_seconds
+            FROM activity_hours WHERE kind IN ('workflows_completed', 'workflows_failed') AND scope = 'all'
+              AND hour >= date_trunc('day', now() - make_interval(days => @days - 1))
             GROUP BY 1 ORDER BY 1
             """),
         new("slow_tools", "Per tool over the last `minutes`: calls, failures, p50 and p95 latency (ms), slowest first (at most `limit`).",

@@ -146,6 +146,11 @@ public sealed class PollerTests
             m.Get("session_buddy_sessions_total") == Sessions + prepared && m.Get("session_buddy_checkpoints_total") == Checkpoints
             && m.Get("session_buddy_workflows_failed_total") == Failed && m.Get("session_buddy_workflows_completed_total") == Ended
             && m.Get("session_buddy_sessions_active") == Active && m.Get("session_buddy_performance_response_time_milliseconds") > 0);
+        // The same workflows per day through the predefined query (read from the hourly tallies).
+        var outcomes = (await _tools.CallOkAsync("query_analytics", new { query_name = "workflow_outcomes" })).GetProperty("rows").EnumerateArray().ToList();
+        static long Cell(JsonElement row, int column) =>
+            row[column].ValueKind == JsonValueKind.Number ? row[column].GetInt64() : long.Parse(row[column].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That((outcomes.Sum(r => Cell(r, 1)), outcomes.Sum(r => Cell(r, 2))), Is.EqualTo(((long)Ended, (long)Failed)), "workflow_outcomes: completed and failed");
         var analytics = await _tools.CallOkAsync("get_session_analytics", new { });
         Assert.Multiple(() =>
         {
