@@ -122,8 +122,9 @@ public static class TraceTrimmingExtensions
 {
     /// <summary>
     /// Publishes of <typeparamref name="TMessage"/> from this process (made outside any span, or inside
-    /// <see cref="TraceTrimming.SendOutsideTraceAsync"/>), and their handling wherever it happens, are left out of traces: for bookkeeping messages (audit entries, usage samples) that would otherwise add spans
-    /// to every traced tool call or start a trace every few seconds.
+    /// <see cref="TraceTrimming.SendOutsideTraceAsync"/>), and their handling wherever it happens, are left out of
+    /// traces: for bookkeeping messages (audit entries, usage samples) that would otherwise add spans to every traced
+    /// tool call or start a trace every few seconds.
     /// </summary>
     public static IServiceCollection AddUntracedMessage<TMessage>(this IServiceCollection services) where TMessage : class =>
         services.Configure<TraceTrimmingOptions>(options => options.UntracedSendSpans.Add(TraceTrimming.SendSpanName(typeof(TMessage))));
