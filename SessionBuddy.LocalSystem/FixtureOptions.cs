@@ -16,7 +16,11 @@ public sealed class FixtureOptions
     /// <summary>Receives every child output line, prefixed with its resource name; null keeps output in the log files only.</summary>
     public Action<string>? Echo { get; set; }
 
-    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a server or project may take to become ready. The suite runs its test projects side by side on 2 cores, where a
+    /// RabbitMQ node restarted after a kill (it recovers its stores first) has been seen to need more than 60 s.
+    /// </summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
     /// Processes of every service and of the gateway. With more than one, <see cref="DistributedAppFixture.McpUri"/> is a

@@ -167,12 +167,17 @@ public sealed partial class Orchestrator : IAsyncDisposable
     {
         switch (resource)
         {
+            // The old server is forgotten before the new one starts: a start that fails leaves nothing disposed behind.
             case SessionBuddyResources.Postgres:
-                await (_postgres?.DisposeAsync() ?? ValueTask.CompletedTask);
+                var postgres = _postgres;
+                _postgres = null;
+                await (postgres?.DisposeAsync() ?? ValueTask.CompletedTask);
                 await StartPostgresAsync(cancellationToken);
                 break;
             case SessionBuddyResources.Messaging:
-                await (_rabbit?.DisposeAsync() ?? ValueTask.CompletedTask);
+                var rabbit = _rabbit;
+                _rabbit = null;
+                await (rabbit?.DisposeAsync() ?? ValueTask.CompletedTask);
                 await StartRabbitMqAsync(cancellationToken);
                 break;
             default:
