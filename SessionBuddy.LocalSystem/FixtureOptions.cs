@@ -31,6 +31,8 @@ public sealed class FixtureOptions
     /// <summary>OTLP endpoint every process exports telemetry to (OTEL_EXPORTER_OTLP_ENDPOINT); null: no telemetry is recorded.</summary>
     public string? OtlpEndpoint { get; set; }
 
-    /// <summary>Keep the temporary data directory (logs, databases) after disposal, for post-mortems.</summary>
-    public bool KeepDataDirectory { get; set; }
+    public const string KeepDataVariable = "SESSIONBUDDY_TEST_KEEP_DATA";
+
+    /// <summary>Keep the temporary data directory (logs, databases) after disposal, for post-mortems (or set SESSIONBUDDY_TEST_KEEP_DATA=1).</summary>
+    public bool KeepDataDirectory { get; set; } = Environment.GetEnvironmentVariable(KeepDataVariable) == "1";
 }

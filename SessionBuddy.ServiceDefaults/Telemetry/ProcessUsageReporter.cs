@@ -29,7 +29,8 @@ public sealed partial class ProcessUsageReporter(ServiceIdentity identity, IBus 
             {
                 await bus.Publish(new ProcessUsageReported(_sampler.Sample()), context => context.Durable = false, stoppingToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            // Only our own stop ends the loop (and the host with it): a canceled broker or database call is retried next tick.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogPublishFailed(ex);
             }

@@ -27,7 +27,8 @@ public sealed partial class ToolCallReporter(ToolCallTimings timings, IBus bus, 
             {
                 await bus.Publish(new ToolCallsTimed(usage.Instance, windowStart, usage.SampledAt, calls, samples, usage), stoppingToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            // Only our own stop ends the loop (and the host with it): a canceled broker or database call is retried next tick.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogPublishFailed(ex, calls);
             }

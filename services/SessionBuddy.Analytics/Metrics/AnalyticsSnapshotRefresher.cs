@@ -25,7 +25,8 @@ public sealed partial class AnalyticsSnapshotRefresher(
                 var current = await performance.ReadAsync(ResponseTimeMinutes, stoppingToken);
                 metrics.Update(await reports.SnapshotAsync(current.CpuUsage, current.MemoryUsage, current.ResponseTime, stoppingToken));
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            // Only our own stop ends the loop (and the host with it): a canceled broker or database call is retried next tick.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogRefreshFailed(ex);
             }

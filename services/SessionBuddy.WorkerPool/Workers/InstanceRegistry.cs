@@ -60,7 +60,8 @@ public sealed partial class InstanceRegistry(
                 }
                 await SweepAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            // Only our own stop ends the loop (and the host with it): a canceled broker or database call is retried next tick.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogSweepFailed(ex);
             }
