@@ -1,5 +1,6 @@
 using System.Collections;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,20 @@ public static class ValidatedOptionsExtensions
     {
         services.AddSingleton<IValidateOptions<TOptions>>(new KeyNamingValidator<TOptions>(Options.DefaultName, section));
         return services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+    }
+
+    /// <summary>
+    /// For a setting needed before the container is built (which services to register, a command-line tool): binds
+    /// <typeparamref name="TOptions"/> from the section now and checks it with the same rules and messages as
+    /// <see cref="AddValidatedOptions{TOptions}"/>, throwing <see cref="OptionsValidationException"/> naming every bad key.
+    /// </summary>
+    public static TOptions GetValidatedOptions<TOptions>(this IConfiguration configuration, string section)
+        where TOptions : class, new()
+    {
+        var options = new TOptions();
+        configuration.GetSection(section).Bind(options);
+        var result = new KeyNamingValidator<TOptions>(Options.DefaultName, section).Validate(Options.DefaultName, options);
+        return result.Failed ? throw new OptionsValidationException(section, typeof(TOptions), result.Failures) : options;
     }
 
     private sealed class KeyNamingValidator<TOptions>(string name, string section) : IValidateOptions<TOptions>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.ServiceDefaults.Messaging;
@@ -13,12 +14,8 @@ public static class ServiceBusExtensions
 {
     public const string ConnectionName = "messaging";
 
-    /// <summary>
-    /// How long start-up keeps trying to reach RabbitMQ before the process gives up (Messaging:StartTimeout). MassTransit
-    /// retries a refused connection after about 6, 9, 15, 27 and then every 30 s, so a broker back within two and a half
-    /// minutes is still joined.
-    /// </summary>
-    public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>How long start-up keeps trying to reach RabbitMQ by default (<see cref="MessagingOptions.StartTimeout"/>).</summary>
+    public static readonly TimeSpan DefaultStartTimeout = MessagingOptions.DefaultStartTimeout;
 
     /// <summary>
     /// MassTransit on RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI). Every consumer
@@ -39,6 +36,9 @@ public static class ServiceBusExtensions
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException(
                 $"Missing connection string '{ConnectionName}': set ConnectionStrings__{ConnectionName}=amqp://guest:guest@127.0.0.1:5672");
+        // Read now, as registration needs them; checked now too, so a bad value stops here naming its key.
+        var messaging = builder.Configuration.GetValidatedOptions<MessagingOptions>(MessagingOptions.SectionName);
+        builder.Services.AddValidatedOptions<MessagingOptions>(MessagingOptions.SectionName);
 
         builder.Services.AddMassTransit(bus =>
         {
@@ -61,7 +61,7 @@ public static class ServiceBusExtensions
                     rabbit.ConfigureSend(send => send.UseSendExecute(context => context.Durable = false));
                 }
                 // Enough unacknowledged deliveries per consumer to keep database round trips overlapping.
-                rabbit.PrefetchCount = builder.Configuration.GetValue("Messaging:PrefetchCount", 32);
+                rabbit.PrefetchCount = messaging.PrefetchCount;
                 // Transient database trouble (failover, restart) is retried before a message is faulted.
                 rabbit.UseMessageRetry(retry =>
                 {
@@ -78,15 +78,10 @@ public static class ServiceBusExtensions
         // A broker that cannot be reached yet (still starting, restarting, a loaded machine) is no reason to stop:
         // MassTransit's receive transports retry a transient connection failure (6 s, growing to 30 s apart) for as
         // long as the start is allowed, and the process only gives up, and exits, after Messaging:StartTimeout.
-        var startTimeout = builder.Configuration.GetValue("Messaging:StartTimeout", DefaultStartTimeout);
-        if (startTimeout <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"Messaging:StartTimeout must be positive, got {startTimeout}.");
-        }
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(host =>
         {
             host.WaitUntilStarted = true;
-            host.StartTimeout = startTimeout;
+            host.StartTimeout = messaging.StartTimeout;
             host.StopTimeout = TimeSpan.FromSeconds(30);
         });
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using SessionBuddy.Memory.Embeddings;
+using SessionBuddy.Memory.Memories;
 
 namespace SessionBuddy.Memory;
 
@@ -29,6 +30,10 @@ public sealed class MemoryOptions : IValidatableObject
     /// model was changed); <c>reembed_memories</c> starts one on demand either way.
     /// </summary>
     public bool ReembedOnModelChange { get; set; } = true;
+
+    /// <summary>Memory categories accepted by store_memory besides the built-in ones (<see cref="MemoryCatalog"/>).</summary>
+    /// <remarks>Empty by default: the configuration binder appends to an array's initial items instead of replacing them.</remarks>
+    public string[] ExtraCategories { get; set; } = [];
 
     /// <summary>Longest content accepted by store_reflection, in characters.</summary>
     [Range(1, int.MaxValue)]
@@ -124,9 +129,13 @@ public sealed class MemoryOptions : IValidatableObject
     /// <summary>The semantic fusion weight for all-MiniLM-L6-v2; see <see cref="KeywordWeight"/>.</summary>
     public const double BuiltInSemanticWeight = 0.75;
 
-    /// <summary>The checks across settings: pgvector's ef_construction of at least 2 × m, and the built-in model's size.</summary>
+    /// <summary>The checks across settings: pgvector's ef_construction of at least 2 × m, and the built-in model's size; and category names.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var extra in ExtraCategories.Where(extra => !MemoryCatalog.IsCategoryName(extra)))
+        {
+            yield return new ValidationResult(MemoryCatalog.NotACategoryName(extra), [nameof(ExtraCategories)]);
+        }
         if (HnswEfConstruction < 2 * HnswM)
         {
             yield return new ValidationResult($"must be at least 2 × HnswM ({2 * HnswM}), got {HnswEfConstruction}", [nameof(HnswEfConstruction)]);

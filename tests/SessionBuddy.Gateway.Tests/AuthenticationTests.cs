@@ -114,9 +114,16 @@ public sealed class AuthenticationTests
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Secret"] = "short" }).Build();
-        var refusal = Assert.Throws<InvalidOperationException>(() =>
+        var refusal = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             new ServiceCollection().AddGatewayAuthentication(configuration, ["http://0.0.0.0:1"]));
-        Assert.That(refusal!.Message, Does.Contain("Auth:Secret is shorter than 32 bytes"));
+        Assert.That(refusal!.Message, Does.StartWith("Auth:Secret: is shorter than 32 bytes").And.Contain(GatewayAuthentication.HowToConfigure));
+
+        // The token command reads the settings through the same check: it signs nothing with a secret the gateway refuses.
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.That(TokenCommand.Run(["token", "--scopes", "read"], configuration, output, error), Is.EqualTo(2));
+        Assert.That(error.ToString(), Does.StartWith("token: Auth:Secret: is shorter than 32 bytes"));
+        Assert.That(output.ToString(), Is.Empty);
     }
 
     [Test]

@@ -30,7 +30,7 @@ public sealed class McpTestHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddSingleton<ToolProbe>();
-        builder.Services.AddMcpEndpoint(builder.Configuration, typeof(TestTools));
+        builder.Services.AddMcpEndpoint(typeof(TestTools));
 
         var app = builder.Build();
         app.MapMcpEndpoint();
@@ -47,8 +47,8 @@ public sealed class McpTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<NoteBook>();
         builder.Services.AddGatewayAuthentication(builder.Configuration, ["http://127.0.0.1:0"]);
-        builder.Services.AddGatewayRateLimits(builder.Configuration);
-        builder.Services.AddMcpEndpoint(builder.Configuration, typeof(NoteTools)).AddToolAuthorization(NoteTools.Rules, typeof(NoteTools));
+        builder.Services.AddGatewayRateLimits();
+        builder.Services.AddMcpEndpoint(typeof(NoteTools)).AddToolAuthorization(NoteTools.Rules, typeof(NoteTools));
         services?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -124,7 +124,7 @@ public sealed class ToolAuthorizationTests
     {
         var refusal = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
             await McpTestHost.StartSecuredAsync(new() { ["Tools:Allow:0"] = "ping", ["Tools:Allow:1"] = "wirte_note" }));
-        Assert.That(refusal!.Message, Is.EqualTo("Tools:Allow names tools that do not exist: wirte_note."));
+        Assert.That(refusal!.Message, Is.EqualTo("Tools:Allow: names tools that do not exist: wirte_note."));
     }
 
     [Test]

@@ -21,6 +21,8 @@ public sealed class MemoryOptionsTests
             ["Memory:HnswEfConstruction"] = "64",
             ["Memory:KeywordRescoredCandidates"] = "0",
             ["Memory:Optimization:SimilarityThreshold"] = "0",
+            ["Memory:ExtraCategories:0"] = "runbook",
+            ["Memory:ExtraCategories:1"] = "Not A Name!",
         });
 
         // Both settings classes are refused at once (one exception each, together).
@@ -31,6 +33,8 @@ public sealed class MemoryOptionsTests
         Assert.That(failures, Has.Some.EqualTo("Memory:HnswEfConstruction: must be at least 2 × HnswM (80), got 64"));
         Assert.That(failures, Has.Some.StartsWith("Memory:KeywordRescoredCandidates:"));
         Assert.That(failures, Has.Some.StartsWith("Memory:Optimization:SimilarityThreshold: must be in (0, 1]"));
+        Assert.That(failures, Has.Some.EqualTo("Memory:ExtraCategories: 'Not A Name!' is not a category name (lower-case letters, digits, _ . -)."));
+        Assert.That(failures, Has.None.Contains("runbook"));
     }
 
     [Test]

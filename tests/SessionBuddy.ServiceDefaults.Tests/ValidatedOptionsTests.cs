@@ -50,6 +50,27 @@ public sealed class ValidatedOptionsTests
         await host.StopAsync();
     }
 
+    [Test]
+    public void ASettingReadBeforeTheContainerIsBuiltIsCheckedWithTheSameRulesAndMessages()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Things:Limit"] = "0",
+            ["Things:Kinds:fast:Weight"] = "11",
+        }).Build();
+
+        var refused = Assert.Throws<OptionsValidationException>(() => configuration.GetValidatedOptions<Things>("Things"))!;
+
+        Assert.That(refused.Failures, Is.EquivalentTo(new[]
+        {
+            "Things:Limit: The field Limit must be between 1 and 100.",
+            "Things:Kinds:fast:Weight: The field Weight must be between 0 and 10.",
+        }));
+        var good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Things:Limit"] = "7" }).Build()
+            .GetValidatedOptions<Things>("Things");
+        Assert.That((good.Limit, good.Inner.Name), Is.EqualTo((7, "default")));
+    }
+
     private static IHost Host(Dictionary<string, string?> settings)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

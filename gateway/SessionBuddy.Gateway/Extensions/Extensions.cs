@@ -7,6 +7,7 @@ using SessionBuddy.Gateway.Progress;
 using SessionBuddy.Gateway.Prompts;
 using SessionBuddy.Gateway.Resources;
 using SessionBuddy.Gateway.Security;
+using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
@@ -14,8 +15,6 @@ namespace SessionBuddy.Gateway.Extensions;
 
 internal static partial class Extensions
 {
-    public const int DefaultPort = 8678;
-
     /// <summary>Every [McpServerToolType] class in this assembly (one per service area, in Tools/) is exposed.</summary>
     private static readonly Type[] ToolTypes =
         [.. typeof(Extensions).Assembly.GetTypes().Where(t => t.IsDefined(typeof(McpServerToolTypeAttribute), inherit: false))];
@@ -23,20 +22,20 @@ internal static partial class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
         // ASPNETCORE_URLS (set by the AppHost in a run) or HTTP_PORTS/HTTPS_PORTS (set by a published manifest: every
-        // address) say where to listen; with none of them, Gateway:Port on loopback.
+        // address) say where to listen; with none of them, Gateway:Port on loopback (so "Gateway" is read, and checked, now).
+        var gateway = builder.Configuration.GetValidatedOptions<GatewayOptions>(GatewayOptions.SectionName);
+        builder.Services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName);
         var listenUrls = ListenUrls(builder.Configuration).ToList();
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey])
             && string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.HttpPortsKey])
             && string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
         {
-            var loopback = $"http://127.0.0.1:{builder.Configuration.GetValue("Gateway:Port", DefaultPort)}";
+            var loopback = $"http://127.0.0.1:{gateway.Port}";
             builder.WebHost.UseUrls(loopback);
             listenUrls.Add(loopback);
         }
         builder.Services.AddGatewayAuthentication(builder.Configuration, listenUrls);
-        builder.Services.AddGatewayRateLimits(builder.Configuration);
-
-        builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.SectionName));
+        builder.Services.AddGatewayRateLimits();
         builder.Services.AddSingleton<ServiceRequests>();
         builder.Services.AddSingleton<TaskCompletionWatch>();
         builder.Services.AddSingleton<TaskEventHub>();
@@ -48,7 +47,7 @@ internal static partial class Extensions
             .Endpoint(e => { e.Temporary = true; e.InstanceId = Guid.NewGuid().ToString("N")[..12]; }), reliableSends: false);
         builder.Services.AddSingleton<SessionResources>();
         builder.Services.AddSingleton<SessionResourceDirectory>();
-        builder.Services.AddMcpEndpoint(builder.Configuration, ToolTypes)
+        builder.Services.AddMcpEndpoint(ToolTypes)
             .WithResources<SessionResources>()
             .WithPrompts<SessionPrompts>()
             .WithListResourcesHandler((request, ct) => request.Services!.GetRequiredService<SessionResourceDirectory>().ListAsync(request, ct))

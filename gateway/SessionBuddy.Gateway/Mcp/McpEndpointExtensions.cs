@@ -5,6 +5,7 @@ using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Telemetry;
+using SessionBuddy.ServiceDefaults.Configuration;
 
 namespace SessionBuddy.Gateway.Mcp;
 
@@ -16,13 +17,9 @@ public static class McpEndpointExtensions
     /// schemas (<see cref="ToolSchemas"/>); arguments are checked against those schemas before a tool runs
     /// (<see cref="GatewayTool"/>). Settings come from configuration section "Mcp".
     /// </summary>
-    public static IMcpServerBuilder AddMcpEndpoint(this IServiceCollection services, IConfiguration configuration, params Type[] toolTypes)
+    public static IMcpServerBuilder AddMcpEndpoint(this IServiceCollection services, params Type[] toolTypes)
     {
-        services.AddOptions<McpEndpointOptions>()
-            .Bind(configuration.GetSection(McpEndpointOptions.SectionName))
-            .Validate(o => o.MaxSessions > 0 && o.MaxRequestBodyBytes > 0 && o.SessionIdleTimeout > TimeSpan.Zero,
-                "Mcp: MaxSessions, MaxRequestBodyBytes and SessionIdleTimeout must be positive.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<McpEndpointOptions>(McpEndpointOptions.SectionName);
         services.AddSingleton<HostValidation>();
         services.AddHttpContextAccessor(); // GatewayTool cancels a call whose caller went away
         // Stateless requests (2026-07-28 clients) build fresh McpServerOptions from these configure steps on every

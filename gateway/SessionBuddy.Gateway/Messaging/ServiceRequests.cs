@@ -6,17 +6,6 @@ using SessionBuddy.Contracts;
 
 namespace SessionBuddy.Gateway.Messaging;
 
-public sealed class GatewayOptions
-{
-    public const string SectionName = "Gateway";
-
-    /// <summary>How long one attempt waits for a service's reply.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>Attempts per tool call. Safe for writes: they carry an operation id the service de-duplicates on.</summary>
-    public int RequestAttempts { get; set; } = 3;
-}
-
 /// <summary>
 /// Sends a tool's request to the owning service over the bus and turns the reply into the tool's
 /// result, a <see cref="RequestRejected"/> into a tool error naming the argument, and silence into

@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
+using SessionBuddy.ServiceDefaults.Configuration;
 
 namespace SessionBuddy.Gateway.Security;
 
@@ -16,19 +17,21 @@ namespace SessionBuddy.Gateway.Security;
 /// </summary>
 public static class GatewayAuthentication
 {
-    public const int MinimumSecretBytes = 32;
-
     public static readonly string[] Algorithms =
         [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
 
     public static readonly string HowToConfigure =
-        $"Set Auth__Secret (HS256 shared secret, at least {MinimumSecretBytes} bytes) or Auth__JwksUrl / Auth__JwksFile " +
+        $"Set Auth__Secret (HS256 shared secret, at least {AuthOptions.MinimumSecretBytes} bytes) or Auth__JwksUrl / Auth__JwksFile " +
         "(RS256/ES256 public keys), or bind the gateway to 127.0.0.1. See docs/security.md.";
 
-    /// <summary>Registers authentication when configured; throws with <see cref="HowToConfigure"/> when the gateway would be open to the network.</summary>
+    /// <summary>
+    /// Registers authentication when configured; throws with <see cref="HowToConfigure"/> when the gateway would be open
+    /// to the network. The "Auth" settings decide which services exist, so they are read (and checked) here.
+    /// </summary>
     public static AuthOptions AddGatewayAuthentication(this IServiceCollection services, IConfiguration configuration, IEnumerable<string> listenUrls)
     {
-        var settings = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        var settings = configuration.GetValidatedOptions<AuthOptions>(AuthOptions.SectionName);
+        services.AddValidatedOptions<AuthOptions>(AuthOptions.SectionName);
         services.AddSingleton(settings);
         if (!settings.IsConfigured)
         {
@@ -40,11 +43,6 @@ public static class GatewayAuthentication
             }
             return settings;
         }
-        if (!string.IsNullOrEmpty(settings.Secret) && Encoding.UTF8.GetByteCount(settings.Secret) < MinimumSecretBytes)
-        {
-            throw new InvalidOperationException($"Auth:Secret is shorter than {MinimumSecretBytes} bytes. {HowToConfigure}");
-        }
-
         services.AddAuthentication(options =>
             {
                 options.DefaultAuthenticateScheme = JwtBearerDefaults.AuthenticationScheme;

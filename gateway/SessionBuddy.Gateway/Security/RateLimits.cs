@@ -4,41 +4,15 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Mcp;
+using SessionBuddy.ServiceDefaults.Configuration;
 
 namespace SessionBuddy.Gateway.Security;
 
-/// <summary>
-/// Request rates per bearer token and per client address (token buckets), and calls of worker tools in
-/// flight per caller; bound from configuration section "RateLimits". The defaults are far above what one
-/// agent does, and above the gateway bench (16 clients, about 1000 calls/s from one address).
-/// </summary>
-public sealed class RateLimitOptions
-{
-    public const string SectionName = "RateLimits";
-
-    /// <summary>Requests per second each valid token may sustain; 0 turns the limit off.</summary>
-    public int PerTokenPerSecond { get; set; } = 2000;
-
-    public int PerTokenBurst { get; set; } = 4000;
-
-    /// <summary>Requests per second each client address may sustain (with or without a token); 0 turns it off.</summary>
-    public int PerAddressPerSecond { get; set; } = 4000;
-
-    public int PerAddressBurst { get; set; } = 8000;
-
-    /// <summary>Calls of worker tools (which run commands) one caller may have in flight.</summary>
-    public int WorkerCallsPerCaller { get; set; } = 16;
-}
-
 public static class RateLimits
 {
-    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, IConfiguration configuration, string mcpPath = "/mcp")
+    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, string mcpPath = "/mcp")
     {
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName))
-            .Validate(o => o.PerTokenPerSecond >= 0 && o.PerAddressPerSecond >= 0 && o.PerTokenBurst >= o.PerTokenPerSecond
-                    && o.PerAddressBurst >= o.PerAddressPerSecond && o.WorkerCallsPerCaller > 0,
-                "RateLimits: rates must be >= 0, bursts at least the rate, WorkerCallsPerCaller > 0.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName);
         services.AddSingleton<WorkerCallLimit>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, options) =>

@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using SessionBuddy.ServiceDefaults.Configuration;
 
 namespace SessionBuddy.Gateway.Security;
 
@@ -23,7 +25,16 @@ public static class TokenCommand
 
     public static int Run(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
-        var settings = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        AuthOptions settings;
+        try
+        {
+            settings = configuration.GetValidatedOptions<AuthOptions>(AuthOptions.SectionName);
+        }
+        catch (OptionsValidationException invalid)
+        {
+            error.WriteLine($"token: {invalid.Message}");
+            return 2;
+        }
         if (string.IsNullOrEmpty(settings.Secret))
         {
             error.WriteLine("token: Auth:Secret is not configured (set Auth__Secret); tokens for RS256/ES256 come from your identity provider.");

@@ -2,19 +2,9 @@ using System.Reflection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using SessionBuddy.ServiceDefaults.Configuration;
 
 namespace SessionBuddy.Gateway.Security;
-
-/// <summary>Tool selection (configuration section "Tools"): a profile, or an explicit allow-list that overrides it.</summary>
-public sealed class ToolSelectionOptions
-{
-    public const string SectionName = "Tools";
-
-    public ToolProfile Profile { get; set; } = ToolProfile.Full;
-
-    /// <summary>When not empty, exactly these tools (by name) are enabled.</summary>
-    public string[] Allow { get; set; } = [];
-}
 
 public static class ToolSecurityExtensions
 {
@@ -34,8 +24,7 @@ public static class ToolSecurityExtensions
         }
 
         mcp.Services.AddSingleton(new ToolRuleTable(rules));
-        mcp.Services.AddOptions<ToolSelectionOptions>().BindConfiguration(ToolSelectionOptions.SectionName)
-            .ValidateOnStart();
+        mcp.Services.AddValidatedOptions<ToolSelectionOptions>(ToolSelectionOptions.SectionName);
         mcp.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ToolSelectionOptions>>(new ToolSelectionValidation(rules));
         mcp.Services.AddSingleton(provider => EnabledTools.From(
             provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ToolSelectionOptions>>().Value, rules));
@@ -57,7 +46,7 @@ internal sealed class ToolSelectionValidation(IReadOnlyDictionary<string, ToolRu
         return unknown.Count == 0
             ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
             : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
-                $"{ToolSelectionOptions.SectionName}:Allow names tools that do not exist: {string.Join(", ", unknown)}.");
+                $"{ToolSelectionOptions.SectionName}:{nameof(ToolSelectionOptions.Allow)}: names tools that do not exist: {string.Join(", ", unknown)}.");
     }
 }
 

@@ -102,14 +102,14 @@ public static class Extensions
         });
         services.AddSingleton<VectorRanking>();
         services.AddTransient<ReflectionSearch>();
-        services.AddMemories(configuration);
+        services.AddMemories();
         return services;
     }
 
     /// <summary>Generic memories, patterns, worker history and optimisation, on the reflection store and search.</summary>
-    private static IServiceCollection AddMemories(this IServiceCollection services, IConfiguration configuration)
+    private static IServiceCollection AddMemories(this IServiceCollection services)
     {
-        services.AddSingleton(new MemoryCatalog(configuration.GetSection("Memory:ExtraCategories").Get<string[]>()));
+        services.AddSingleton(sp => new MemoryCatalog(sp.GetRequiredService<MemoryOptions>().ExtraCategories));
         services.AddValidatedOptions<OptimizationOptions>(OptimizationOptions.SectionName);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OptimizationOptions>>().Value);
         services.AddSingleton<MemoryAccess>();

@@ -13,15 +13,21 @@ public sealed class MemoryCatalog
         var all = new SortedSet<string>(MemoryCategories.Builtin, StringComparer.Ordinal);
         foreach (var extra in extraCategories ?? [])
         {
-            var name = extra.Trim().ToLowerInvariant();
-            if (!MemoryRules.IsIdentifier(name, MemoryLimits.MaxCategoryLength))
+            if (!IsCategoryName(extra))
             {
-                throw new InvalidOperationException($"Memory:ExtraCategories: '{extra}' is not a category name (lower-case letters, digits, _ . -).");
+                throw new InvalidOperationException($"Memory:ExtraCategories: {NotACategoryName(extra)}");
             }
-            all.Add(name);
+            all.Add(Normalized(extra));
         }
         Categories = all;
     }
+
+    /// <summary>Whether <paramref name="extra"/> (trimmed, in lower case) can name a category; checked at start with the Memory settings.</summary>
+    public static bool IsCategoryName(string extra) => MemoryRules.IsIdentifier(Normalized(extra), MemoryLimits.MaxCategoryLength);
+
+    public static string NotACategoryName(string extra) => $"'{extra}' is not a category name (lower-case letters, digits, _ . -).";
+
+    private static string Normalized(string extra) => extra.Trim().ToLowerInvariant();
 
     public IReadOnlySet<string> Categories { get; }
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace SessionBuddy.Memory.Optimization;
+namespace SessionBuddy.Memory;
 
 /// <summary>Background optimisation settings, bound from <c>Memory:Optimization</c>.</summary>
 public sealed class OptimizationOptions

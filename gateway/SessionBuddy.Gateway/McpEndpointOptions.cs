@@ -1,4 +1,6 @@
-namespace SessionBuddy.Gateway.Mcp;
+using System.ComponentModel.DataAnnotations;
+
+namespace SessionBuddy.Gateway;
 
 /// <summary>Settings of the gateway's MCP endpoint, bound from configuration section "Mcp".</summary>
 public sealed class McpEndpointOptions
@@ -17,10 +19,13 @@ public sealed class McpEndpointOptions
     public string[] AllowedOrigins { get; set; } = [];
 
     /// <summary>A session with no request in flight for this long is closed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "10675199.02:48:05.4775807", ErrorMessage = "must be positive")]
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Upper bound on sessions kept in memory; the least recently used idle one makes room.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "must be at least 1")]
     public int MaxSessions { get; set; } = 1000;
 
+    [Range(1L, long.MaxValue, ErrorMessage = "must be at least 1")]
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 }

@@ -1,12 +1,18 @@
-namespace SessionBuddy.Gateway.Security;
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+using SessionBuddy.Gateway.Security;
+
+namespace SessionBuddy.Gateway;
 
 /// <summary>
 /// How callers prove who they are, bound from configuration section "Auth". Authentication is on when a
 /// shared secret (HS256) or public keys (RS256/ES256, from a JWKS URL or file) are configured.
 /// </summary>
-public sealed class AuthOptions
+public sealed class AuthOptions : IValidatableObject
 {
     public const string SectionName = "Auth";
+
+    public const int MinimumSecretBytes = 32;
 
     /// <summary>HS256 shared secret, at least 32 bytes (UTF-8). Prefer the environment variable Auth__Secret.</summary>
     public string? Secret { get; set; }
@@ -31,4 +37,13 @@ public sealed class AuthOptions
 
     public bool IsConfigured =>
         !string.IsNullOrEmpty(Secret) || !string.IsNullOrEmpty(JwksUrl) || !string.IsNullOrEmpty(JwksFile);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(Secret) && Encoding.UTF8.GetByteCount(Secret) < MinimumSecretBytes)
+        {
+            yield return new ValidationResult(
+                $"is shorter than {MinimumSecretBytes} bytes. {GatewayAuthentication.HowToConfigure}", [nameof(Secret)]);
+        }
+    }
 }
