@@ -7,7 +7,7 @@ using SessionBuddy.Gateway.Progress;
 using SessionBuddy.Gateway.Prompts;
 using SessionBuddy.Gateway.Resources;
 using SessionBuddy.Gateway.Security;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.Gateway.Extensions;
