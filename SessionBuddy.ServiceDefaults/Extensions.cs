@@ -11,8 +11,8 @@ namespace SessionBuddy.ServiceDefaults;
 /// <summary>
 /// What every SessionBuddy process gets in one call: configuration sources, OpenTelemetry
 /// traces/metrics/logs, and the /health and /alive endpoints. Database and bus wiring are
-/// separate calls (<see cref="Data.ServiceDatabaseExtensions"/>, <see cref="Messaging.ServiceBusExtensions"/>)
-/// because the gateway has no database.
+/// separate calls (<see cref="Data.ServiceDatabaseExtensions"/> here; the bus, outbox and inbox in SessionBuddy.Messaging)
+/// because the gateway has no database, and ServiceDefaults knows no message contracts.
 /// </summary>
 public static class Extensions
 {

@@ -5,8 +5,19 @@ using Npgsql;
 
 namespace SessionBuddy.ServiceDefaults.Data;
 
-/// <summary>The versioned SQL scripts of one service: ServiceDefaults' own (outbox, inbox) then the service's.</summary>
+/// <summary>
+/// The versioned SQL scripts of one service database: the shared tables' (ServiceDefaults' own scheduled runs and
+/// every registered <see cref="SharedMigrations"/>, such as SessionBuddy.Messaging's outbox and inbox), then the service's.
+/// </summary>
 public sealed record DatabaseMigrations(string DatabaseName, Assembly ServiceAssembly);
+
+/// <summary>
+/// Scripts a shared library embeds (<c>Migrations/NNNN_name.sql</c>) for tables it keeps in every service database that
+/// uses it; registered as a singleton, they are applied before the service's own, all shared scripts in file-name order.
+/// Each is recorded as <c>{VersionOwner}/{file}</c>: a library that takes over tables from another keeps the old owner's
+/// name, so databases that applied them before find them applied.
+/// </summary>
+public sealed record SharedMigrations(Assembly Assembly, string VersionOwner);
 
 /// <summary>
 /// Applies embedded <c>Migrations/NNNN_name.sql</c> scripts in order, each in its own transaction,
@@ -14,15 +25,25 @@ public sealed record DatabaseMigrations(string DatabaseName, Assembly ServiceAss
 /// that start at once: the second waits, then finds nothing left to do.
 /// </summary>
 public sealed partial class DatabaseMigrator(
-    NpgsqlDataSource dataSource, DatabaseMigrations migrations, ILogger<DatabaseMigrator> logger) : IHostedService
+    NpgsqlDataSource dataSource, DatabaseMigrations migrations, IEnumerable<SharedMigrations> sharedMigrations,
+    ILogger<DatabaseMigrator> logger) : IHostedService
 {
     // Any constant shared by all replicas of all services works; each database has its own locks.
     private const long MigrationLockKey = 0x5E55_10B0_DD1E;
 
+    /// <summary>ServiceDefaults' own tables (<c>scheduled_runs</c>), in every service database.</summary>
+    private static readonly SharedMigrations Own = new(typeof(DatabaseMigrator).Assembly, typeof(DatabaseMigrator).Assembly.GetName().Name!);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var scripts = LoadScripts(typeof(DatabaseMigrator).Assembly, "0000")
-            .Concat(LoadScripts(migrations.ServiceAssembly, null))
+        var shared = sharedMigrations.Prepend(Own)
+            .SelectMany(source => LoadScripts(source.Assembly, source.VersionOwner))
+            .DistinctBy(s => s.Version)
+            .OrderBy(s => s.File, StringComparer.Ordinal)
+            .ThenBy(s => s.Version, StringComparer.Ordinal);
+        var scripts = shared
+            .Concat(LoadScripts(migrations.ServiceAssembly, migrations.ServiceAssembly.GetName().Name!))
+            .Select(s => (s.Version, s.Sql))
             .ToList();
 
         await using var connection = await OpenWithRetryAsync(cancellationToken);
@@ -99,22 +120,21 @@ public sealed partial class DatabaseMigrator(
         }
     }
 
-    /// <summary>Scripts named <c>Migrations.NNNN_name.sql</c>; versions are prefixed with the assembly so services and ServiceDefaults never collide.</summary>
-    private static IEnumerable<(string Version, string Sql)> LoadScripts(Assembly assembly, string? prefixFilter)
-    {
-        var owner = assembly.GetName().Name!;
-        return assembly.GetManifestResourceNames()
+    /// <summary>
+    /// Scripts named <c>Migrations.NNNN_name.sql</c>, in file-name order; versions are prefixed with their owner (the
+    /// assembly's name, or the name a shared library's scripts were first applied under) so owners never collide.
+    /// </summary>
+    private static IEnumerable<(string File, string Version, string Sql)> LoadScripts(Assembly assembly, string owner) =>
+        assembly.GetManifestResourceNames()
             .Where(name => name.EndsWith(".sql", StringComparison.Ordinal) && name.Contains(".Migrations.", StringComparison.Ordinal))
             .Select(name => (Resource: name, File: name[(name.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..]))
-            .Where(r => prefixFilter is null || r.File.StartsWith(prefixFilter, StringComparison.Ordinal))
             .OrderBy(r => r.File, StringComparer.Ordinal)
             .Select(r =>
             {
                 using var stream = assembly.GetManifestResourceStream(r.Resource)!;
                 using var reader = new StreamReader(stream);
-                return ($"{owner}/{r.File[..^4]}", reader.ReadToEnd());
+                return (r.File, $"{owner}/{r.File[..^4]}", reader.ReadToEnd());
             });
-    }
 
     [LoggerMessage(LogLevel.Information, "Applied migration {Version} to {Database}")]
     private partial void LogApplied(string database, string version);

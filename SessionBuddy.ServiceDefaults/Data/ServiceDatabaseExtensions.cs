@@ -19,10 +19,10 @@ public static class ServiceDatabaseExtensions
 
     /// <summary>
     /// Registers the service's PostgreSQL database (connection string <c>ConnectionStrings:{connectionName}</c>),
-    /// its readiness check, the migrations embedded in <paramref name="migrationsAssembly"/> (applied at
-    /// start-up, before the bus starts), the transactional outbox that dispatches its integration events, and the claims of scheduled
-    /// jobs (<see cref="ScheduledJob"/>).
-    /// Call it before <see cref="Messaging.ServiceBusExtensions.AddServiceBus"/>.
+    /// its readiness check, the migrations embedded in <paramref name="migrationsAssembly"/> and those of shared libraries
+    /// (<see cref="SharedMigrations"/>; applied at start-up, before the bus starts), and the claims of scheduled
+    /// jobs (<see cref="ScheduledJob"/>). The transactional outbox and inbox are SessionBuddy.Messaging's (<c>AddOutbox</c>).
+    /// Call it before <c>AddServiceBus</c>.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase(
         this IHostApplicationBuilder builder, string connectionName, Assembly migrationsAssembly)
@@ -46,9 +46,6 @@ public static class ServiceDatabaseExtensions
         builder.Services.AddSingleton(new DatabaseMigrations(connectionName, migrationsAssembly));
         builder.Services.AddHostedService<DatabaseMigrator>();
 
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<Outbox>();
-        builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddSingleton<ScheduledRuns>();
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(connectionName, HealthStatus.Unhealthy, ["ready", "db"]);

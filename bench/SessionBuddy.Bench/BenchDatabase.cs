@@ -6,6 +6,7 @@ using Npgsql;
 using SessionBuddy.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Extensions;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.LocalSystem;
 
@@ -89,7 +90,8 @@ public sealed partial class BenchDatabase : IAsyncDisposable
             .BuildServiceProvider();
 
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
-        await new DatabaseMigrator(dataSource, new DatabaseMigrations(Extensions.DatabaseName, typeof(MemoryOptions).Assembly), NullLogger<DatabaseMigrator>.Instance)
+        await new DatabaseMigrator(
+                dataSource, new DatabaseMigrations(Extensions.DatabaseName, typeof(MemoryOptions).Assembly), [Outbox.Migrations], NullLogger<DatabaseMigrator>.Instance)
             .StartAsync(CancellationToken.None);
         await ActivatorUtilities.CreateInstance<EmbeddingColumn>(services).StartAsync(CancellationToken.None);
         return new BenchDatabase(server, name, kept is not null, services, fixture);

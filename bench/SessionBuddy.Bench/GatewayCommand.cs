@@ -5,11 +5,11 @@ using ModelContextProtocol.Client;
 using Npgsql;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.Sessions;
 using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;
-using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.LocalSystem;
 
 namespace SessionBuddy.Bench;

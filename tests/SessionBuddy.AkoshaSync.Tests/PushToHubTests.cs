@@ -8,8 +8,9 @@ using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.LocalSystem.Hosting;
 
 namespace SessionBuddy.AkoshaSync.Tests;
@@ -290,7 +291,7 @@ public sealed class PushToHubTests
     /// <summary>
     /// A service of instance A producing pool results as WorkerPool does (TaskStore.PublishPoolResultsAsync): each
     /// pool's PoolResultsCollected is written to its outbox in a transaction, and the outbox dispatcher publishes it
-    /// persistent, marking it sent only once RabbitMQ confirmed it (ServiceDefaults' AddServiceDatabase and AddServiceBus).
+    /// persistent, marking it sent only once RabbitMQ confirmed it (AddServiceDatabase, and SessionBuddy.Messaging's AddOutbox and AddServiceBus).
     /// </summary>
     private static async Task<IHost> StartProducerAsync()
     {
@@ -302,6 +303,7 @@ public sealed class PushToHubTests
             ["ConnectionStrings:messaging"] = Instances.MessagingA,
         });
         builder.AddServiceDatabase("producerdb", typeof(PushToHubTests).Assembly);
+        builder.AddOutbox();
         builder.AddServiceBus(serviceName: null, _ => { });
         var host = builder.Build();
         await host.StartAsync();

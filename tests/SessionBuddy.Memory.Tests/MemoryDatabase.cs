@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Extensions;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
 
 namespace SessionBuddy.Memory.Tests;
@@ -57,7 +58,8 @@ public sealed class MemoryDatabase : IAsyncDisposable
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
 
         var migrator = new DatabaseMigrator(
-            dataSource, new DatabaseMigrations(Extensions.Extensions.DatabaseName, typeof(EmbeddingColumn).Assembly), NullLogger<DatabaseMigrator>.Instance);
+            dataSource, new DatabaseMigrations(Extensions.Extensions.DatabaseName, typeof(EmbeddingColumn).Assembly), [Outbox.Migrations],
+            NullLogger<DatabaseMigrator>.Instance);
         await migrator.StartAsync(CancellationToken.None);
         await ActivatorUtilities.CreateInstance<EmbeddingColumn>(services).StartAsync(CancellationToken.None);
         return new MemoryDatabase(services, dataSource) { ConnectionString = connectionString };

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Contracts.Health;
-using SessionBuddy.ServiceDefaults.Messaging;
-using SessionBuddy.ServiceDefaults.Telemetry;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Telemetry;
 
 namespace SessionBuddy.ServiceDefaults.Tests;
 

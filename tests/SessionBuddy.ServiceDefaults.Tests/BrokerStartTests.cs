@@ -6,8 +6,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.Contracts.Health;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.LocalSystem;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.ServiceDefaults.Tests;
 

@@ -5,8 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.ServiceDefaults.Tests;
 
@@ -31,6 +32,7 @@ public sealed class OutboxTests
         });
         builder.Services.AddSingleton<ReceivedEvents>();
         builder.AddServiceDatabase("outboxdb", typeof(OutboxTests).Assembly);
+        builder.AddOutbox();
         builder.AddServiceBus(serviceName: null, bus => bus.AddConsumer<RecordingConsumer>());
         _host = builder.Build();
         await _host.StartAsync();
@@ -113,6 +115,7 @@ public sealed class OutboxTests
             ["ConnectionStrings:messaging"] = Infrastructure.Current.MessagingUri.ToString(),
         });
         builder.AddServiceDatabase("outboxdb", typeof(OutboxTests).Assembly);
+        builder.AddOutbox();
         builder.AddServiceBus(serviceName: null, _ => { });
         using var replica = builder.Build();
         await replica.StartAsync();

@@ -18,7 +18,7 @@ public sealed class ScheduledJobTests
         var runs = new ConcurrentQueue<(DateTimeOffset Slot, int Replica)>();
         // Three replicas, each with its own connection pool and claims, as separate processes would have.
         var dataSources = Enumerable.Range(0, 3).Select(_ => NpgsqlDataSource.Create(connectionString)).ToList();
-        await new DatabaseMigrator(dataSources[0], new DatabaseMigrations("schedule", typeof(ScheduledJobTests).Assembly), NullLogger<DatabaseMigrator>.Instance)
+        await new DatabaseMigrator(dataSources[0], new DatabaseMigrations("schedule", typeof(ScheduledJobTests).Assembly), [], NullLogger<DatabaseMigrator>.Instance)
             .StartAsync(CancellationToken.None);
         var jobs = dataSources.Select((d, i) => new RecordingJob(new ScheduledRuns(d), i, runs)).ToList();
 

@@ -1,5 +1,5 @@
 using SessionBuddy.Contracts;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Workspaces;
 using SessionBuddy.LocalSystem;
 

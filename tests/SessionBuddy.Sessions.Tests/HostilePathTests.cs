@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Tests;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Checkpoints;
 using SessionBuddy.Sessions.Lifecycle;
 using SessionBuddy.Sessions.Messages;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.Sessions.Extensions;
 using SessionBuddy.Sessions.Sessions;
@@ -52,6 +53,7 @@ public sealed class SessionsDatabase : IAsyncDisposable
         var migrator = new DatabaseMigrator(
             services.GetRequiredService<NpgsqlDataSource>(),
             new DatabaseMigrations("sessionsdb", typeof(SessionStore).Assembly),
+            [Outbox.Migrations],
             NullLogger<DatabaseMigrator>.Instance);
         await migrator.StartAsync(CancellationToken.None);
         return new SessionsDatabase(services, root);

@@ -1,5 +1,5 @@
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Tests;

@@ -1,6 +1,6 @@
 using MassTransit;
 using SessionBuddy.Contracts.Analytics;
-using SessionBuddy.ServiceDefaults.Telemetry;
+using SessionBuddy.Messaging.Telemetry;
 
 namespace SessionBuddy.Gateway.Analytics;
 

@@ -7,8 +7,8 @@ using SessionBuddy.Gateway.Progress;
 using SessionBuddy.Gateway.Prompts;
 using SessionBuddy.Gateway.Resources;
 using SessionBuddy.Gateway.Security;
+using SessionBuddy.Messaging;
 using SessionBuddy.ServiceDefaults.Configuration;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.Gateway.Extensions;

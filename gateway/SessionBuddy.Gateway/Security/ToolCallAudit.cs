@@ -145,7 +145,7 @@ public static class AuditTrailExtensions
     /// <summary>The audit trail on a bus of its own with publisher confirms (<see cref="IAuditBus"/>).</summary>
     public static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ServiceDefaults.Messaging.ServiceBusExtensions.ConnectionName)
+        var connectionString = builder.Configuration.GetConnectionString(SessionBuddy.Messaging.ServiceBusExtensions.ConnectionName)
             ?? throw new InvalidOperationException("Missing connection string 'messaging' for the audit trail");
         builder.Services.AddMassTransit<IAuditBus>(bus =>
         {

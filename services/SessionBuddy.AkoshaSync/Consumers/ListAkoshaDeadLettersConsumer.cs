@@ -1,7 +1,7 @@
 using MassTransit;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Akosha;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Consumers;
 

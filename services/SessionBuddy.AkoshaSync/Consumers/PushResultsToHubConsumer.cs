@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Akosha;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Consumers;
 

@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Akosha;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Consumers;
 

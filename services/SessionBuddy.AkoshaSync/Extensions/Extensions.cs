@@ -2,9 +2,9 @@ using MassTransit;
 using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.Messaging;
 using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Extensions;
 
@@ -20,6 +20,7 @@ internal static class Extensions
         builder.Services.AddSingleton<HubStore>();
 
         builder.AddServiceDatabase("akoshadb", typeof(Extensions).Assembly);
+        builder.AddOutbox();
         builder.AddServiceBus(ServiceNames.AkoshaSync, bus => bus.AddConsumers(typeof(Extensions).Assembly));
         // After the bus: starts pushing once the application has started.
         builder.Services.AddHostedService<AkoshaPusher>();

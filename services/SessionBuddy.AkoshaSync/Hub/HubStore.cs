@@ -3,8 +3,8 @@ using System.Text.Json;
 using Npgsql;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.AkoshaSync.Push;
+using SessionBuddy.Messaging.Data;
 using Microsoft.Extensions.Options;
 
 namespace SessionBuddy.AkoshaSync.Hub;

@@ -1,4 +1,4 @@
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.ServiceDefaults.Scheduling;
 
 namespace SessionBuddy.AkoshaSync.Push;
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Analytics;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Consumers;
 

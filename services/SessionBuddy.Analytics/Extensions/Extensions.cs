@@ -6,8 +6,8 @@ using SessionBuddy.Analytics.Metrics;
 using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Analytics.Reports;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.Messaging;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Analytics.Extensions;
 
@@ -49,6 +49,7 @@ internal static class Extensions
         });
 
         builder.AddServiceDatabase("analyticsdb", typeof(Extensions).Assembly);
+        builder.AddOutbox();
         builder.AddServiceBus(ServiceNames.Analytics, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 

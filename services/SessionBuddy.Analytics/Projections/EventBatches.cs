@@ -1,5 +1,5 @@
 using Npgsql;
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.Analytics.Projections;
 

@@ -3,7 +3,7 @@ using NpgsqlTypes;
 using SessionBuddy.Analytics.Metrics;
 using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Analytics;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Reports;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Analytics;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Reports;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Reports;
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Patterns;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.Consumers;
 

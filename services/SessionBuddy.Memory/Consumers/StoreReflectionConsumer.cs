@@ -2,7 +2,7 @@ using MassTransit;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Reflections;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.Consumers;
 

@@ -11,9 +11,10 @@ using SessionBuddy.Memory.Patterns;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
 using Microsoft.Extensions.Options;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 
 namespace SessionBuddy.Memory.Extensions;
 
@@ -24,6 +25,7 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase(DatabaseName, typeof(Extensions).Assembly);
+        builder.AddOutbox();
         builder.Services.AddReflections(builder.Configuration);
         builder.Services.AddSingleton<KnowledgeGraphStore>();
         // Registered after the migrator and before the bus: the column exists before any consumer runs.
@@ -67,7 +69,7 @@ public static class Extensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MemoryOptions>>().Value);
         EmbeddingSettings Settings(IServiceProvider sp, string model) =>
             new(embedder, model, sp.GetRequiredService<MemoryOptions>().EmbeddingDimensions!.Value);
-        // Stores write their integration events to the outbox (AddServiceDatabase dispatches them; these are no-ops then).
+        // Stores write their integration events to the outbox (AddOutbox dispatches them; these are no-ops then).
         services.TryAddSingleton<OutboxSignal>();
         services.TryAddSingleton<Outbox>();
 

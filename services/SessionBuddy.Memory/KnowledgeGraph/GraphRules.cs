@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SessionBuddy.Contracts.Memory;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.KnowledgeGraph;
 

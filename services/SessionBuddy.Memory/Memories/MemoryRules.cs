@@ -5,7 +5,7 @@ using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Memory.IntegrationEvents.EventHandling;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.Memories;
 

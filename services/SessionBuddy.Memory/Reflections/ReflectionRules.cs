@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Search;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.Reflections;
 

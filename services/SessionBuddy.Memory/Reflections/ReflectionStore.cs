@@ -3,7 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Embeddings;
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.Memory.Reflections;
 

@@ -1,6 +1,6 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Lifecycle;
 using SessionBuddy.Sessions.Sessions;
 using SessionBuddy.Sessions.Workspaces;

@@ -1,6 +1,6 @@
 using MassTransit;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Consumers;

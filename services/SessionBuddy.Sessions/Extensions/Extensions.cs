@@ -1,9 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.Messaging;
 using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Checkpoints;
 using SessionBuddy.Sessions.Lifecycle;
 using SessionBuddy.Sessions.Messages;
@@ -20,6 +20,7 @@ internal static class Extensions
         builder.Services.AddSessionsDomain();
 
         builder.AddServiceDatabase("sessionsdb", typeof(Extensions).Assembly);
+        builder.AddOutbox();
         builder.AddServiceBus(ServiceNames.Sessions, bus => bus.AddConsumers(typeof(Extensions).Assembly));
     }
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Npgsql;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.Sessions.Checkpoints;
 using SessionBuddy.Sessions.Messages;
 using SessionBuddy.Sessions.Sessions;

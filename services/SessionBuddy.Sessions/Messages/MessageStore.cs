@@ -1,7 +1,8 @@
 using Npgsql;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Messages;

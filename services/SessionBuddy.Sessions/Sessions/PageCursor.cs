@@ -1,6 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Sessions;
 

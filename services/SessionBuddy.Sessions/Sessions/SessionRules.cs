@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Sessions;
 

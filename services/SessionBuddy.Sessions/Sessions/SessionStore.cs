@@ -2,8 +2,9 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Sessions;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Workspaces;
 
 namespace SessionBuddy.Sessions.Sessions;

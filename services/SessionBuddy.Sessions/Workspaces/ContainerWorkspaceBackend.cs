@@ -1,7 +1,7 @@
 using System.Text;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Workspaces;
 

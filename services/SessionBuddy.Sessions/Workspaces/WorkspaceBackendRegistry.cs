@@ -3,7 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Workspaces;

@@ -1,6 +1,6 @@
 using Npgsql;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Workspaces;

@@ -1,4 +1,4 @@
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Workspaces;
 

@@ -1,6 +1,6 @@
 using MassTransit;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.WorkerPool.Pools;
 using SessionBuddy.WorkerPool.Tasks;
 

@@ -1,9 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.Messaging;
 using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.WorkerPool.Confinement;
 using SessionBuddy.WorkerPool.Pools;
 using SessionBuddy.WorkerPool.Tasks;
@@ -17,6 +17,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase("workerpooldb", typeof(Extensions).Assembly);
+        builder.AddOutbox();
 
         builder.Services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName)
             .Configure(o => o.AkoshaEndpoint ??= builder.Configuration["Akosha:Endpoint"]);

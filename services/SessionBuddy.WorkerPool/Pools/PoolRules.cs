@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.WorkerPool.Workers;
 
 namespace SessionBuddy.WorkerPool.Pools;

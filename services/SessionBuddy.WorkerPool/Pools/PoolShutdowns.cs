@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 using SessionBuddy.WorkerPool.Tasks;
 
 namespace SessionBuddy.WorkerPool.Pools;

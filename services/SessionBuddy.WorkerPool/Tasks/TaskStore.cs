@@ -3,7 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.WorkerPool.Tasks;
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 

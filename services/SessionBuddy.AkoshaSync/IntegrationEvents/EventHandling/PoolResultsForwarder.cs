@@ -2,7 +2,7 @@ using MassTransit;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 

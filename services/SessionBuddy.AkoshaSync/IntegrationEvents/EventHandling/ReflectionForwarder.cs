@@ -4,7 +4,7 @@ using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.IntegrationEvents.EventHandling;
 

@@ -8,7 +8,7 @@ using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
-using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.Memory.IntegrationEvents.EventHandling;
 

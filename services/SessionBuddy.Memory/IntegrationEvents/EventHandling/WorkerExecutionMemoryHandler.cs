@@ -8,8 +8,8 @@ using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
-using SessionBuddy.ServiceDefaults.Data;
-using SessionBuddy.ServiceDefaults.Messaging;
+using SessionBuddy.Messaging;
+using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.Memory.IntegrationEvents.EventHandling;
 

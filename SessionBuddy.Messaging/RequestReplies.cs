@@ -1,7 +1,7 @@
 using MassTransit;
 using SessionBuddy.Contracts;
 
-namespace SessionBuddy.ServiceDefaults.Messaging;
+namespace SessionBuddy.Messaging;
 
 public static class RequestReplies
 {

@@ -2,9 +2,8 @@ using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SessionBuddy.Contracts.Analytics;
-using SessionBuddy.ServiceDefaults.Messaging;
 
-namespace SessionBuddy.ServiceDefaults.Telemetry;
+namespace SessionBuddy.Messaging.Telemetry;
 
 /// <summary>
 /// Every <see cref="Interval"/>, publishes this process's CPU and memory to Analytics (get_performance_metrics)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SessionBuddy.Contracts.Analytics;
 
-namespace SessionBuddy.ServiceDefaults.Telemetry;
+namespace SessionBuddy.Messaging.Telemetry;
 
 /// <summary>
 /// CPU and memory of this process for the analytics performance report: CPU as percent of all the machine's

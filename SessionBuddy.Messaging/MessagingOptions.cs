@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace SessionBuddy.ServiceDefaults.Configuration;
+namespace SessionBuddy.Messaging;
 
 /// <summary>The bus settings of every process, bound from the <c>Messaging</c> configuration section.</summary>
 public sealed class MessagingOptions

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace SessionBuddy.ServiceDefaults.Data;
+namespace SessionBuddy.Messaging.Data;
 
 /// <summary>
 /// Publishes committed outbox rows to the bus, oldest first, with the row id as MessageId, then

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace SessionBuddy.ServiceDefaults.Data;
+namespace SessionBuddy.Messaging.Data;
 
 /// <summary>
 /// Makes an event consumer idempotent: inside the transaction that applies the event, record its

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Contracts.Health;
+using SessionBuddy.Messaging.Telemetry;
 using SessionBuddy.ServiceDefaults.Configuration;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
-namespace SessionBuddy.ServiceDefaults.Messaging;
+namespace SessionBuddy.Messaging;
 
 public static class ServiceBusExtensions
 {

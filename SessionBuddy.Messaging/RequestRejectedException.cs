@@ -1,6 +1,6 @@
 using SessionBuddy.Contracts;
 
-namespace SessionBuddy.ServiceDefaults.Messaging;
+namespace SessionBuddy.Messaging;
 
 /// <summary>
 /// Thrown by service code to refuse a request; <see cref="RequestReplies.RespondWithAsync{TResult}"/> turns

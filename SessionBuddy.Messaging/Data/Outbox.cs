@@ -2,8 +2,10 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts;
+using SessionBuddy.ServiceDefaults.Data;
+using SessionBuddy.ServiceDefaults.Scheduling;
 
-namespace SessionBuddy.ServiceDefaults.Data;
+namespace SessionBuddy.Messaging.Data;
 
 /// <summary>
 /// Writes integration events into <c>outbox_messages</c> inside the caller's transaction, so an
@@ -13,6 +15,13 @@ namespace SessionBuddy.ServiceDefaults.Data;
 public sealed class Outbox(OutboxSignal signal)
 {
     internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// The <c>outbox_messages</c> and <c>inbox_messages</c> tables (Migrations/0000_outbox_inbox.sql), for
+    /// <see cref="DatabaseMigrator"/>. Recorded as <c>SessionBuddy.ServiceDefaults/0000_outbox_inbox</c>, the version
+    /// they were applied under when ServiceDefaults held the outbox: existing databases find them applied.
+    /// </summary>
+    public static SharedMigrations Migrations { get; } = new(typeof(Outbox).Assembly, VersionOwner: "SessionBuddy.ServiceDefaults");
 
     public async Task EnqueueAsync<TEvent>(
         NpgsqlConnection connection, NpgsqlTransaction transaction, TEvent integrationEvent, CancellationToken cancellationToken)
@@ -62,27 +71,3 @@ public sealed class Outbox(OutboxSignal signal)
 
 /// <summary>Wakes the dispatcher in this process; other replicas find the rows on their next poll.</summary>
 public sealed class OutboxSignal : WakeSignal;
-
-/// <summary>
-/// Wakes a background loop in this process at once instead of at its next poll; signals while it is awake fold into
-/// one, since each pass takes everything that is due.
-/// </summary>
-public abstract class WakeSignal
-{
-    private readonly SemaphoreSlim _semaphore = new(0, 1);
-
-    public void Notify()
-    {
-        try
-        {
-            _semaphore.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: the next pass takes everything pending.
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        _semaphore.WaitAsync(timeout, cancellationToken);
-}

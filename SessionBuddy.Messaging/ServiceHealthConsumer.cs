@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SessionBuddy.Contracts.Health;
 
-namespace SessionBuddy.ServiceDefaults.Messaging;
+namespace SessionBuddy.Messaging;
 
 /// <summary>Runs this process's health checks on request, so the gateway can report every service through the bus.</summary>
 public sealed class ServiceHealthConsumer(HealthCheckService healthChecks, ServiceIdentity identity) : IConsumer<CheckServiceHealth>

@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace SessionBuddy.ServiceDefaults.Messaging;
+namespace SessionBuddy.Messaging;
 
 /// <summary>
 /// How an integration-event consumer of <c>Batch&lt;T&gt;</c> receives its batches: up to <see cref="MaxBatch"/>
