@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Lifecycle;
 using SessionBuddy.Sessions.Sessions;

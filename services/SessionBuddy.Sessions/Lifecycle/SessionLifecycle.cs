@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Npgsql;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Checkpoints;

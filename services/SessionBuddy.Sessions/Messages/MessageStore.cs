@@ -1,5 +1,4 @@
 using Npgsql;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.ServiceDefaults.Data;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.Sessions.Sessions;

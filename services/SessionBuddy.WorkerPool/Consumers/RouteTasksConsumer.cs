@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Workers;
 using SessionBuddy.ServiceDefaults.Messaging;
 using SessionBuddy.WorkerPool.Pools;
 using SessionBuddy.WorkerPool.Tasks;
