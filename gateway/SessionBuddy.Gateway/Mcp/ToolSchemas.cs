@@ -15,7 +15,7 @@ public sealed class ToolArgumentSchemaAttribute(string schema) : Attribute
     public string Schema { get; } = schema;
 }
 
-/// <summary>Also offers an [McpServerTool] method under another name (e.g. a name older clients still call).</summary>
+/// <summary>Also offers an [McpServerTool] method under another name with its own description (quick_search for search_reflections).</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class ToolAliasAttribute(string name, string description) : Attribute
 {
