@@ -23,14 +23,15 @@ public sealed class McpTestHost : IAsyncDisposable
     public ToolProbe Probe => _app.Services.GetRequiredService<ToolProbe>();
     public NoteBook Notes => _app.Services.GetRequiredService<NoteBook>();
 
-    public static async Task<McpTestHost> StartAsync(Dictionary<string, string?>? settings = null)
+    /// <summary>Serves <paramref name="toolType"/> (default <see cref="TestTools"/>) without the gateway's security.</summary>
+    public static async Task<McpTestHost> StartAsync(Dictionary<string, string?>? settings = null, Type? toolType = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddSingleton<ToolProbe>();
-        builder.Services.AddMcpEndpoint(typeof(TestTools));
+        builder.Services.AddMcpEndpoint(toolType ?? typeof(TestTools));
 
         var app = builder.Build();
         app.MapMcpEndpoint();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace SessionBuddy.Gateway.Mcp;
 

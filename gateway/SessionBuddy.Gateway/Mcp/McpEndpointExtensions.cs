@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Telemetry;
 using SessionBuddy.ServiceDefaults.Configuration;
 
@@ -29,7 +28,7 @@ public static class McpEndpointExtensions
             var endpoint = provider.GetRequiredService<IOptions<McpEndpointOptions>>().Value;
             return new GatewayServerDefinition(
                 new Implementation { Name = endpoint.ServerName, Version = ServerVersion(endpoint) },
-                toolTypes.Distinct().SelectMany(type => ToolMethods(type).Select(method => ToolSchemas.CreateTool(type, method, provider))));
+                toolTypes.Distinct().SelectMany(type => ToolMethods(type).SelectMany(method => ToolSchemas.CreateTools(type, method, provider))));
         });
         services.AddOptions<McpServerOptions>().Configure<GatewayServerDefinition>((server, definition) =>
         {

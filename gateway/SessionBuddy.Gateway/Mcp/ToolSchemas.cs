@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
-using ModelContextProtocol.Server;
 
 namespace SessionBuddy.Gateway.Mcp;
 
@@ -14,6 +13,15 @@ namespace SessionBuddy.Gateway.Mcp;
 public sealed class ToolArgumentSchemaAttribute(string schema) : Attribute
 {
     public string Schema { get; } = schema;
+}
+
+/// <summary>Also offers an [McpServerTool] method under another name with its own description (quick_search for search_reflections).</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class ToolAliasAttribute(string name, string description) : Attribute
+{
+    public string Name { get; } = name;
+
+    public string Description { get; } = description;
 }
 
 /// <summary>
@@ -36,12 +44,26 @@ internal static class ToolSchemas
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never,
     };
 
-    public static McpServerTool CreateTool(Type type, MethodInfo method, IServiceProvider services)
+    /// <summary>The names an [McpServerTool] method is offered under: its own, then its [ToolAlias] names (none for other methods).</summary>
+    public static IEnumerable<string> ToolNames(MethodInfo method) =>
+        method.GetCustomAttribute<McpServerToolAttribute>() is { Name: { } name }
+            ? method.GetCustomAttributes<ToolAliasAttribute>().Select(alias => alias.Name).Prepend(name)
+            : [];
+
+    /// <summary>The tool of an [McpServerTool] method, then one per [ToolAlias] on it (same arguments and handler, another name).</summary>
+    public static IEnumerable<McpServerTool> CreateTools(Type type, MethodInfo method, IServiceProvider services) =>
+        method.GetCustomAttributes<ToolAliasAttribute>()
+            .Select(alias => CreateTool(type, method, services, alias.Name, alias.Description))
+            .Prepend(CreateTool(type, method, services));
+
+    private static McpServerTool CreateTool(Type type, MethodInfo method, IServiceProvider services, string? name = null, string? description = null)
     {
         var options = new McpServerToolCreateOptions
         {
             Services = services,
             SerializerOptions = SerializerOptions,
+            Name = name, // null: the [McpServerTool] name; the other settings always come from the attributes
+            Description = description,
         };
         // Instance tools are activated per call from the request's (scoped) services, by a factory
         // built once per type rather than by constructor lookup on every call.

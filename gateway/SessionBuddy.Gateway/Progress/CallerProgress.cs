@@ -1,6 +1,5 @@
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace SessionBuddy.Gateway.Progress;
 

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using ModelContextProtocol;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Progress;
 

@@ -1,10 +1,7 @@
-using System.ComponentModel;
 using System.Text;
 using ModelContextProtocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.Gateway.Messaging;
 using SessionBuddy.Gateway.Resources;
 
 namespace SessionBuddy.Gateway.Prompts;

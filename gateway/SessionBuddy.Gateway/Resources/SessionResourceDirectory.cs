@@ -1,7 +1,5 @@
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Resources;
 

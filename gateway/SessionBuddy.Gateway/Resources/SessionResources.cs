@@ -1,10 +1,7 @@
-using System.ComponentModel;
 using System.Text;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Resources;
 

@@ -1,5 +1,4 @@
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Security;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Gateway.Mcp;
 
 namespace SessionBuddy.Gateway.Security;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using MassTransit;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.ServiceDefaults.Telemetry;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
+using SessionBuddy.Gateway.Mcp;
 using SessionBuddy.ServiceDefaults.Configuration;
 
 namespace SessionBuddy.Gateway.Security;
@@ -16,7 +16,7 @@ public static class ToolSecurityExtensions
     public static IMcpServerBuilder AddToolAuthorization(this IMcpServerBuilder mcp, IReadOnlyDictionary<string, ToolRule> rules, params Type[] toolTypes)
     {
         string[] names = [.. toolTypes.SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance))
-            .Select(m => m.GetCustomAttribute<McpServerToolAttribute>()?.Name).OfType<string>()];
+            .SelectMany(ToolSchemas.ToolNames)];
         var unclassified = names.Where(name => !rules.ContainsKey(name)).ToList();
         if (unclassified.Count > 0)
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.ServiceDefaults.Telemetry;
 
 namespace SessionBuddy.Gateway.Telemetry;

@@ -1,10 +1,7 @@
-using System.ComponentModel;
 using System.Text.Json;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Tools;
 

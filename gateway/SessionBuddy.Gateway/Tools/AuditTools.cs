@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Analytics;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Tools;
 

@@ -1,8 +1,6 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Health;
 
 namespace SessionBuddy.Gateway.Tools;

@@ -1,8 +1,5 @@
-using System.ComponentModel;
 using System.Text.Json;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Memory;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Tools;
 

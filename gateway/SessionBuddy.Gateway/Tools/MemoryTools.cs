@@ -1,8 +1,6 @@
-using System.ComponentModel;
 using System.Text.Json;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Memory;
-using SessionBuddy.Gateway.Messaging;
+using SessionBuddy.Gateway.Mcp;
 
 namespace SessionBuddy.Gateway.Tools;
 
@@ -26,6 +24,7 @@ public sealed class MemoryTools(ServiceRequests requests)
             new StoreReflection(Guid.NewGuid(), content, tags, project, sessionId, metadata), cancellationToken);
 
     [McpServerTool(Name = "search_reflections", UseStructuredContent = true, ReadOnly = true)]
+    [ToolAlias("quick_search", "Alias of search_reflections.")]
     [Description("Search reflections with whole sentences: hybrid (default: semantic + BM25 keyword, fused), semantic or keyword. Results carry score and matched_by.")]
     public Task<ReflectionSearchResults> SearchReflections(
         [Description("What to look for, in words.")] string query,
@@ -41,22 +40,6 @@ public sealed class MemoryTools(ServiceRequests requests)
         CancellationToken cancellationToken = default) =>
         requests.SendAsync<SearchReflections, ReflectionSearchResults>(
             new SearchReflections(query, limit, minScore, project, tags, tagsMatch, since, until, sessionId, mode), cancellationToken);
-
-    [McpServerTool(Name = "quick_search", UseStructuredContent = true, ReadOnly = true)]
-    [Description("Alias of search_reflections.")]
-    public Task<ReflectionSearchResults> QuickSearch(
-        [Description("What to look for, in words.")] string query,
-        [Description("Most results, 1..100 (default 10).")] int? limit = null,
-        [Description("Drop results scoring below this.")] double? minScore = null,
-        [Description("Only this project.")] string? project = null,
-        [Description("Only reflections with these tags.")] string[]? tags = null,
-        [Description("any (default) or all of the tags.")] string? tagsMatch = null,
-        [Description("Stored at or after this ISO 8601 time.")] string? since = null,
-        [Description("Stored before this ISO 8601 time.")] string? until = null,
-        [Description("Only from this session.")] string? sessionId = null,
-        [Description("hybrid (default), semantic or keyword.")] string? mode = null,
-        CancellationToken cancellationToken = default) =>
-        SearchReflections(query, limit, minScore, project, tags, tagsMatch, since, until, sessionId, mode, cancellationToken);
 
     [McpServerTool(Name = "get_reflection_stats", UseStructuredContent = true, ReadOnly = true)]
     [Description("Reflection counts, projects, tags and the embedding model; for one project when given.")]

@@ -1,8 +1,5 @@
-using System.ComponentModel;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Workers;
-using SessionBuddy.Gateway.Messaging;
 using SessionBuddy.Gateway.Progress;
 
 namespace SessionBuddy.Gateway.Tools;

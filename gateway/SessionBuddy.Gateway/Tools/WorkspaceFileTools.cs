@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using ModelContextProtocol.Server;
 using SessionBuddy.Contracts.Sessions;
-using SessionBuddy.Gateway.Messaging;
 
 namespace SessionBuddy.Gateway.Tools;
 

@@ -1,6 +1,4 @@
-using MassTransit;
 using SessionBuddy.AkoshaSync.Push;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Consumers;

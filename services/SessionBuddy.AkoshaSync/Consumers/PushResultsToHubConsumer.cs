@@ -1,8 +1,6 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.AkoshaSync.Push;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Consumers;

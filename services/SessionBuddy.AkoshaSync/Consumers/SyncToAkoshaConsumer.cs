@@ -1,7 +1,5 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.AkoshaSync.Push;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.AkoshaSync.Consumers;

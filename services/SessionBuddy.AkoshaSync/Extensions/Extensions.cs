@@ -1,4 +1,3 @@
-using MassTransit;
 using SessionBuddy.AkoshaSync.Hub;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Contracts.Health;

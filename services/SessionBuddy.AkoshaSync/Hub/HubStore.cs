@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Messaging.Data;

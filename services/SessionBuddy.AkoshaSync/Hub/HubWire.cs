@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
 
 namespace SessionBuddy.AkoshaSync.Hub;

@@ -8,7 +8,6 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using SessionBuddy.AkoshaSync.Hub;
-using SessionBuddy.Contracts.Akosha;
 
 namespace SessionBuddy.AkoshaSync.Push;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.AkoshaSync.Hub;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Workers;
 
 namespace SessionBuddy.AkoshaSync.Push;

@@ -1,6 +1,4 @@
-using MassTransit;
 using SessionBuddy.Analytics.Reports;
-using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Consumers;

@@ -1,6 +1,5 @@
 using Npgsql;
 using SessionBuddy.Analytics.Reports;
-using SessionBuddy.Contracts.Analytics;
 
 namespace SessionBuddy.Analytics.Projections;
 

@@ -1,5 +1,4 @@
 using Npgsql;
-using SessionBuddy.Contracts.Analytics;
 
 namespace SessionBuddy.Analytics.Projections;
 

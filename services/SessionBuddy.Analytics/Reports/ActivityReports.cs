@@ -2,7 +2,6 @@ using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Analytics.Metrics;
 using SessionBuddy.Analytics.Projections;
-using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Reports;

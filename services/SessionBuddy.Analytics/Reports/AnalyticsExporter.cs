@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Reports;

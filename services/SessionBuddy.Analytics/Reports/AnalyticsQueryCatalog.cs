@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.Reports;

@@ -1,7 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Analytics.Projections;
-using SessionBuddy.Contracts.Analytics;
 
 namespace SessionBuddy.Analytics.Reports;
 

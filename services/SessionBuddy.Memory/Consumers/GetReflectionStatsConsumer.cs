@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Messaging;

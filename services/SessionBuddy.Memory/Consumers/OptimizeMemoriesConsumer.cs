@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Optimization;
 using SessionBuddy.Messaging;
 

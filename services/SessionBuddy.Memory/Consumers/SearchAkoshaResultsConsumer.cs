@@ -1,4 +1,3 @@
-using MassTransit;
 using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Messaging;

@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;

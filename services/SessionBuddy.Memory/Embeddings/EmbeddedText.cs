@@ -1,5 +1,3 @@
-using SessionBuddy.Contracts.Memory;
-
 namespace SessionBuddy.Memory.Embeddings;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Npgsql;
-using SessionBuddy.Contracts.Memory;
 
 namespace SessionBuddy.Memory.Embeddings;
 

@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using SessionBuddy.Contracts.Memory;
 
 namespace SessionBuddy.Memory.KnowledgeGraph;
 

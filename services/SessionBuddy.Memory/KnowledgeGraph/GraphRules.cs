@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.KnowledgeGraph;

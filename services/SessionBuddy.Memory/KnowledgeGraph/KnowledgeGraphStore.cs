@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Memory.KnowledgeGraph;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using SessionBuddy.Contracts.Akosha;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Memory.IntegrationEvents.EventHandling;
 using SessionBuddy.Memory.Reflections;

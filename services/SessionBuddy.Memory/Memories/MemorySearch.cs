@@ -1,4 +1,3 @@
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;

@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Memory;
 
 namespace SessionBuddy.Memory.Optimization;
 

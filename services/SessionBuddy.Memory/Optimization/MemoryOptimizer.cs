@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Reflections;
 
 namespace SessionBuddy.Memory.Optimization;

@@ -1,4 +1,3 @@
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.ServiceDefaults.Scheduling;
 
 namespace SessionBuddy.Memory.Optimization;

@@ -1,4 +1,3 @@
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Messaging;

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Memories;
 using SessionBuddy.Memory.Reflections;
 using SessionBuddy.Memory.Search;

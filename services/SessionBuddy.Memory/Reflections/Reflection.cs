@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SessionBuddy.Contracts.Memory;
 
 namespace SessionBuddy.Memory.Reflections;
 

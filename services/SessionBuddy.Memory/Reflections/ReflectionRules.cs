@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Search;
 using SessionBuddy.Messaging;
 

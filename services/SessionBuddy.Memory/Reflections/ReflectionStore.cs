@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Messaging.Data;
 

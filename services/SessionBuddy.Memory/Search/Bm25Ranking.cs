@@ -131,10 +131,22 @@ public sealed class Bm25Ranking(
         LIMIT @limit
         """;
 
-    private const string FloorSql =
+    // What the tails below rank: the candidates as they are, or (when a filter needs the row) those of them
+    // whose reflection passes the filter.
+    private const string CandidatesOnlySql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n";
+
+    private const string CandidateRowsSql =
         CandidatesSql +
         $"""
-        filtered AS (SELECT * FROM candidates),
+        filtered AS MATERIALIZED (
+            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
+        ),
+
+        """;
+
+    // The k-th best full score among the best k candidates by partial score, or null with fewer than k.
+    private const string FloorTailSql =
+        $"""
         leaders AS (
             SELECT c.partial + {RestScore} AS score
             FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
@@ -142,18 +154,9 @@ public sealed class Bm25Ranking(
         SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
         """;
 
-    private const string FloorRowsSql =
-        CandidatesSql +
-        $"""
-        filtered AS MATERIALIZED (
-            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
-        ),
-        leaders AS (
-            SELECT c.partial + {RestScore} AS score
-            FROM (SELECT * FROM filtered ORDER BY partial DESC, id LIMIT @limit) c
-        )
-        SELECT CASE WHEN count(*) = @limit THEN min(score) END FROM leaders
-        """;
+    private const string FloorSql = CandidatesOnlySql + FloorTailSql;
+
+    private const string FloorRowsSql = CandidateRowsSql + FloorTailSql;
 
     // Approximate: the rarest terms' candidates, the best @pool of them by partial score fully scored.
     private const string RescoreTailSql =
@@ -164,27 +167,13 @@ public sealed class Bm25Ranking(
         LIMIT @limit
         """;
 
-    private const string RescoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + RescoreTailSql;
+    private const string RescoreSql = CandidatesOnlySql + RescoreTailSql;
 
-    private const string RescoreRowsSql =
-        CandidatesSql +
-        $"""
-        filtered AS MATERIALIZED (
-            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
-        ),
+    private const string RescoreRowsSql = CandidateRowsSql + RescoreTailSql;
 
-        """ + RescoreTailSql;
+    private const string ScoreSql = CandidatesOnlySql + ScoreTailSql;
 
-    private const string ScoreSql = CandidatesSql + "filtered AS (SELECT * FROM candidates),\n" + ScoreTailSql;
-
-    private const string ScoreRowsSql =
-        CandidatesSql +
-        $"""
-        filtered AS MATERIALIZED (
-            SELECT c.* FROM candidates c JOIN reflections r ON r.id = c.id WHERE {SearchFilter.Sql}
-        ),
-
-        """ + ScoreTailSql;
+    private const string ScoreRowsSql = CandidateRowsSql + ScoreTailSql;
 
     public async Task<IReadOnlyList<RankedId>> RankAsync(string query, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
@@ -306,24 +295,10 @@ public sealed class Bm25Ranking(
     }
 
     /// <summary>Runs a ranking query with room to aggregate in memory and reads its (id, score) rows.</summary>
-    private static async Task<List<RankedId>> ReadRankedAsync(
-        NpgsqlConnection connection, NpgsqlBatchCommand command, int limit, CancellationToken cancellationToken)
-    {
-        // One batch is one implicit transaction, so the transaction-local setting applies to the query:
-        // aggregating tens of thousands of candidates stays in memory instead of spilling to disk.
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(WorkMemSql));
-        batch.BatchCommands.Add(command);
-
-        var ranked = new List<RankedId>(limit);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
-        }
-        return ranked;
-    }
+    private static Task<List<RankedId>> ReadRankedAsync(
+        NpgsqlConnection connection, NpgsqlBatchCommand command, int limit, CancellationToken cancellationToken) =>
+        // Aggregating tens of thousands of candidates stays in memory instead of spilling to disk.
+        RankingBatch.ReadAsync(connection, new NpgsqlBatchCommand(WorkMemSql), command, limit, cancellationToken);
 
     /// <summary>
     /// The approximate path (<see cref="Bm25Approximation"/>): candidates from the rarest terms, taken in

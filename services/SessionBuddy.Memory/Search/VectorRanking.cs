@@ -109,37 +109,23 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<IReadOnlyList<RankedId>> ExactAsync(
+    private static Task<List<RankedId>> ExactAsync(
         NpgsqlConnection connection, float[] vector, string model, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
-        // One batch is one implicit transaction, so the transaction-local cost setting applies to the query.
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(CachedPagesSql));
         var exact = new NpgsqlBatchCommand(filter.Apply(ExactSql));
         exact.Parameters.AddWithValue("vector", vector);
         exact.Parameters.AddWithValue("model", model);
         exact.Parameters.AddWithValue("limit", limit);
         filter.AddParameters(exact.Parameters);
-        batch.BatchCommands.Add(exact);
-        var ranked = new List<RankedId>(limit);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
-        }
-        return ranked;
+        return RankingBatch.ReadAsync(connection, new NpgsqlBatchCommand(CachedPagesSql), exact, limit, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<RankedId>> NearestAsync(
+    private Task<List<RankedId>> NearestAsync(
         NpgsqlConnection connection, float[] vector, SearchFilter filter, int limit, CancellationToken cancellationToken)
     {
-        // One batch is one implicit transaction, so the transaction-local scan settings apply to the query.
-        await using var batch = new NpgsqlBatch(connection);
         var settings = new NpgsqlBatchCommand(ScanSettingsSql);
         var efSearch = Math.Max(options.HnswEfSearch, limit);
         settings.Parameters.AddWithValue("ef_search", efSearch.ToString(CultureInfo.InvariantCulture));
-        batch.BatchCommands.Add(settings);
 
         var nearest = new NpgsqlBatchCommand(filter.Apply(NearestSql));
         nearest.Parameters.AddWithValue("vector", vector);
@@ -150,15 +136,6 @@ public sealed class VectorRanking(NpgsqlDataSource dataSource, MemoryOptions opt
         // true neighbours met late (MemoryOptions.HnswOverFetch).
         nearest.Parameters.AddWithValue("fetch", Math.Max(limit, Math.Min(efSearch, Math.Max(1, options.HnswOverFetch) * limit)));
         filter.AddParameters(nearest.Parameters);
-        batch.BatchCommands.Add(nearest);
-
-        var ranked = new List<RankedId>(limit);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ranked.Add(new RankedId(reader.GetGuid(0), reader.GetDouble(1)));
-        }
-        return ranked;
+        return RankingBatch.ReadAsync(connection, settings, nearest, limit, cancellationToken);
     }
 }

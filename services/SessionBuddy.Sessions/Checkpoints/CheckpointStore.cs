@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.Sessions.Checkpoints;

@@ -1,5 +1,3 @@
-using SessionBuddy.Contracts.Sessions;
-
 namespace SessionBuddy.Sessions.Checkpoints;
 
 /// <summary>What <see cref="WorkingDirectoryProbe"/> found in a session's working directory.</summary>

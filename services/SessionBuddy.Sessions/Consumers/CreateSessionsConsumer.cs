@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Sessions;
 

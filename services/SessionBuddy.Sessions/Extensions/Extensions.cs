@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Health;
 using SessionBuddy.Messaging;

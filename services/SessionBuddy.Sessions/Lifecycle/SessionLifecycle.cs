@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Npgsql;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 using SessionBuddy.Messaging.Data;
 using SessionBuddy.Sessions.Checkpoints;

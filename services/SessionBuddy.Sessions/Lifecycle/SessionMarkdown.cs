@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using SessionBuddy.Contracts.Sessions;
 
 namespace SessionBuddy.Sessions.Lifecycle;
 

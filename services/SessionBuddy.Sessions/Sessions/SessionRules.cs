@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Sessions;

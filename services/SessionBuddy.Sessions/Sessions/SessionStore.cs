@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 using SessionBuddy.Messaging.Data;
 using SessionBuddy.ServiceDefaults.Data;

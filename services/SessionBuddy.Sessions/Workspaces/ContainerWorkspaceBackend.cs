@@ -1,6 +1,5 @@
 using System.Text;
 using SessionBuddy.Contracts;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Workspaces;

@@ -1,5 +1,3 @@
-using SessionBuddy.Contracts.Sessions;
-
 namespace SessionBuddy.Sessions.Workspaces;
 
 /// <summary>

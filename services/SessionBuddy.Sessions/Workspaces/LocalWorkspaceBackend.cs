@@ -1,5 +1,4 @@
 using System.Text;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Sessions.Workspaces;

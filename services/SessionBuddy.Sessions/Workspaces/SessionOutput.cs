@@ -1,4 +1,3 @@
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Workspaces;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Sessions.Sessions;
 
 namespace SessionBuddy.Sessions.Workspaces;

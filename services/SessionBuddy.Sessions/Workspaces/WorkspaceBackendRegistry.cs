@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using SessionBuddy.Contracts;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Sessions;
 

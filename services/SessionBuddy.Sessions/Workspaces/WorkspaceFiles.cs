@@ -1,5 +1,4 @@
 using Npgsql;
-using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 using SessionBuddy.Sessions.Sessions;
 

@@ -1,5 +1,3 @@
-using MassTransit;
-using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Messaging;
 using SessionBuddy.WorkerPool.Pools;
 

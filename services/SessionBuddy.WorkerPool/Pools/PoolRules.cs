@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Messaging;
 using SessionBuddy.WorkerPool.Workers;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Akosha;
-using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Messaging;
 using SessionBuddy.WorkerPool.Tasks;
 

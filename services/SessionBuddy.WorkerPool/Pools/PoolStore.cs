@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Workers;
 
 namespace SessionBuddy.WorkerPool.Pools;
 

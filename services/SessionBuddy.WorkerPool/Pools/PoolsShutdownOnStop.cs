@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using SessionBuddy.Contracts.Workers;
 
 namespace SessionBuddy.WorkerPool.Pools;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using SessionBuddy.Contracts.Workers;
 using SessionBuddy.WorkerPool.Confinement;
 using SessionBuddy.WorkerPool.Workers;
 using SessionBuddy.WorkerPool.Workspaces;
@@ -58,7 +57,7 @@ public static class TaskProcess
         // The task's own uid (or the shared worker user) for the run; its end kills whatever still runs as that uid,
         // takes the directories back and releases the uid.
         await using var identity = await confinement.EnterAsync(workspace, cancellationToken);
-        return await RunProcessAsync(type, promptOrCommand, workspace, timeout, maxOutputChars, confinement, identity, executable, path, clock,
+        return await RunProcessAsync(type, promptOrCommand, workspace, timeout, maxOutputChars, confinement.Description, identity, executable, path, clock,
             progress, cancellationToken);
     }
 
@@ -68,7 +67,7 @@ public static class TaskProcess
         TaskWorkspace workspace,
         TimeSpan timeout,
         int maxOutputChars,
-        TaskConfinement confinement,
+        string confinementDescription,
         TaskIdentity identity,
         string executable,
         string path,
@@ -195,7 +194,7 @@ public static class TaskProcess
 
         var metadata = streamJson?.Metadata() ?? [];
         metadata["log_file"] = Path.Combine(workspace.OutputDir, LogFileName);
-        metadata["confinement"] = confinement.Description;
+        metadata["confinement"] = confinementDescription;
         if (identity.Uid is { } uid)
         {
             metadata["uid"] = uid;

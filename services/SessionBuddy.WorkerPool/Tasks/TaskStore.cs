@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Messaging.Data;
 
 namespace SessionBuddy.WorkerPool.Tasks;

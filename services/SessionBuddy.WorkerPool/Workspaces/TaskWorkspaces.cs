@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Contracts;

@@ -1,4 +1,3 @@
-using MassTransit;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
 using SessionBuddy.Messaging.Data;

@@ -1,8 +1,6 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;
-using SessionBuddy.Contracts.Akosha;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;
 

@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SessionBuddy.AkoshaSync.Push;

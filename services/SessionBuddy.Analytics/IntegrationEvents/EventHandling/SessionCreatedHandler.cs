@@ -1,4 +1,3 @@
-using MassTransit;
 using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Sessions;
 using SessionBuddy.Messaging;

@@ -1,6 +1,4 @@
-using MassTransit;
 using SessionBuddy.Analytics.Projections;
-using SessionBuddy.Contracts.Analytics;
 using SessionBuddy.Messaging;
 
 namespace SessionBuddy.Analytics.IntegrationEvents.EventHandling;

@@ -1,4 +1,3 @@
-using MassTransit;
 using SessionBuddy.Analytics.Projections;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Messaging;

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MassTransit;
 using Npgsql;
-using SessionBuddy.Contracts.Memory;
 using SessionBuddy.Contracts.Workers;
 using SessionBuddy.Memory.Embeddings;
 using SessionBuddy.Memory.Memories;
