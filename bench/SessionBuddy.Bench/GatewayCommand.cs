@@ -44,6 +44,14 @@ public sealed class GatewayCommand : IBenchCommand
         int[]? replicaCounts = args.Option("replicas") is { } counts ? [.. counts.Split(',').Select(int.Parse)] : null;
         var results = new List<LatencyStats>();
         var floorsMeasured = false;
+        if (running is null)
+        {
+            // Inherited by the gateways the bench starts: it measures throughput from one address, and the in-process floor
+            // (get_liveness at 16 clients) runs above the default 4,000 requests/s per address. Not for --mcp (a running system).
+            Environment.SetEnvironmentVariable("RateLimits__PerAddressPerSecond", "0");
+            Environment.SetEnvironmentVariable("RateLimits__PerTokenPerSecond", "0");
+            Console.WriteLine("rate limits of the gateways started here: off (RateLimits:PerAddressPerSecond = PerTokenPerSecond = 0)");
+        }
         if (running is not null)
         {
             results.AddRange(await MeasureMcpAsync(running, tools, concurrencies, duration, warmupAll, maxWarmup, warmup, ""));
